@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import pytest
 from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +24,7 @@ def test_ci_runs_the_readme_test_command():
     assert test_command in (ROOT / ".ci" / "run").read_text()
 
 
+@pytest.mark.django_db
 def test_models_have_no_missing_migrations():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
 
