@@ -1,0 +1,106 @@
+"""Response headers and client addressing that hold for the whole site.
+
+The reader Content-Security-Policy is `CONTENT_SECURITY_POLICY` in settings
+(django-csp); the admin's looser one is the only override and lives here.
+"""
+
+import base64
+import hashlib
+import re
+from functools import cache
+
+from django.conf import settings
+from django.urls import reverse
+
+# Powerful browser features no page of the site uses.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+)
+
+# The admin's widgets set inline styles, and django-prose-editor writes an
+# inline `<script type="importmap">` whose content (hashed static URLs) is only
+# known once the page is rendered. Scripts stay limited to our origin plus the
+# exact import maps on the page: no 'unsafe-inline' for scripts, even here.
+ADMIN_POLICY_REPLACE = {
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+}
+IMPORT_MAP = re.compile(rb"<script\b[^>]*\btype=[\"']?importmap[\"']?[^>]*>(.*?)</script>", re.DOTALL | re.I)
+
+
+@cache
+def admin_prefix():
+    return reverse("admin:index")
+
+
+def client_ip(request):
+    """The address of the client, as the trusted proxies in front of Django saw it.
+
+    With `NEWSROOM_TRUSTED_PROXY_COUNT` = N > 0, each of the N proxies appends
+    the address it received the request from to `X-Forwarded-For`, so the
+    client is the N-th entry from the right; anything further left was written
+    by the client and is ignored. With N = 0 (no proxy) it is `REMOTE_ADDR`.
+    """
+    remote_addr = request.META.get("REMOTE_ADDR")
+    count = settings.NEWSROOM_TRUSTED_PROXY_COUNT
+    if count <= 0:
+        return remote_addr
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    if len(forwarded) < count:
+        return remote_addr
+    return forwarded[-count]
+
+
+class PermissionsPolicyMiddleware:
+    """Sends `Permissions-Policy`, which Django's SecurityMiddleware does not."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
+
+
+class AdminContentSecurityPolicyMiddleware:
+    """Loosens the Content-Security-Policy for the admin, and only there.
+
+    Sits below `csp.middleware.CSPMiddleware`, which builds the header from the
+    reader policy with the replacements set here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path_info.startswith(admin_prefix()):
+            replace = dict(ADMIN_POLICY_REPLACE)
+            replace["script-src"] = ["'self'", *self.import_map_hashes(response)]
+            response._csp_replace = replace
+        return response
+
+    @staticmethod
+    def import_map_hashes(response):
+        if response.streaming or not response.get("Content-Type", "").startswith("text/html"):
+            return []
+        return [
+            "'sha256-{}'".format(base64.b64encode(hashlib.sha256(body).digest()).decode("ascii"))
+            for body in IMPORT_MAP.findall(response.content)
+        ]
