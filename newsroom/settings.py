@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "taggit",
     "simple_history",
+    "django_prose_editor",
     "csp",
     "axes",
     "articles",
