@@ -1,0 +1,199 @@
+"""Reader search over articles and headlines, behind one small interface.
+
+`search(query)` returns a `Results`, a lazy sequence that a `Paginator` pages:
+its `count()` and slices each run one query, and a slice holds `Hit`s, each
+with its item, a rank and a title and snippet already escaped, with the
+matched words wrapped in `<mark>`. Only published items are ever found.
+
+The backend follows the database: `SQLiteBackend` queries the FTS5 table of
+migration 0003. A PostgreSQL backend goes in `BACKENDS` under "postgresql" and
+implements the same two methods, `count(terms)` and `hits(terms, start, stop)`.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from .models import Article, Headline, Status
+
+MAX_QUERY_LENGTH = 200
+MAX_TERMS = 12
+MARK_START, MARK_END = "\x02", "\x03"
+MARKED = re.compile(f"{MARK_START}(.*?){MARK_END}", re.DOTALL)
+
+
+def terms_of(query):
+    """The words of a reader's query, at most `MAX_TERMS`; punctuation and operators are dropped."""
+    return re.findall(r"\w+", query[:MAX_QUERY_LENGTH])[:MAX_TERMS]
+
+
+def highlight(text):
+    """Escape `text` from the index, then turn the backend's match markers into `<mark>` elements."""
+    marked = MARKED.sub(r"<mark>\1</mark>", escape(text))
+    return mark_safe(marked.replace(MARK_START, "").replace(MARK_END, ""))
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str  # "article" or "headline"
+    object: Article | Headline
+    rank: float
+    title: str  # safe HTML
+    snippet: str  # safe HTML
+
+
+class SQLiteBackend:
+    """FTS5 with bm25 ranking; a title match weighs five times a match in the text."""
+
+    # An article's rowid is 2 * id, a headline's 2 * id + 1 (see migration 0003).
+    MATCHES = """
+        FROM articles_search AS s
+        LEFT JOIN articles_article AS a ON (s.rowid & 1) = 0 AND a.id = s.rowid / 2
+        LEFT JOIN articles_headline AS h ON (s.rowid & 1) = 1 AND h.id = s.rowid / 2
+        WHERE articles_search MATCH %s
+          AND ((a.status = %s AND a.published_at <= %s) OR (h.status = %s AND h.published_at <= %s))
+    """
+
+    def _params(self, terms):
+        match = " ".join('"{}"'.format(term.replace('"', '""')) for term in terms)
+        now = timezone.now()
+        return [match, Status.PUBLISHED, now, Status.PUBLISHED, now]
+
+    def count(self, terms):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) " + self.MATCHES, self._params(terms))
+            return cursor.fetchone()[0]
+
+    def hits(self, terms, start, stop):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""SELECT s.rowid, bm25(articles_search, 5.0, 1.0) AS rank,
+                           highlight(articles_search, 0, %s, %s),
+                           snippet(articles_search, 1, %s, %s, '…', 30)
+                    {self.MATCHES} ORDER BY rank LIMIT %s OFFSET %s""",
+                [MARK_START, MARK_END, MARK_START, MARK_END, *self._params(terms), stop - start, start],
+            )
+            rows = cursor.fetchall()
+        articles = Article.objects.in_bulk([rowid // 2 for rowid, *_ in rows if rowid % 2 == 0])
+        headlines = Headline.objects.select_related("article").in_bulk(
+            [rowid // 2 for rowid, *_ in rows if rowid % 2 == 1]
+        )
+        return [
+            Hit(
+                kind="headline" if rowid % 2 else "article",
+                object=headlines[rowid // 2] if rowid % 2 else articles[rowid // 2],
+                # bm25() is negative, better matches more so; readers' rank is the other way up.
+                rank=-rank,
+                title=highlight(title),
+                snippet=highlight(snippet),
+            )
+            for rowid, rank, title, snippet in rows
+        ]
+
+
+class PostgreSQLBackend:
+    """PostgreSQL full-text search over the weighted vectors of migration 0004.
+
+    Each term is quoted for `websearch_to_tsquery`, so every word is required
+    and none is read as an operator, as in the SQLite backend. `ts_rank` with
+    weights title A (1.0), standfirst B (0.4), body C (0.2) puts a title match
+    at five times a body match, and is divided by 1 + log(length) as bm25 is.
+    """
+
+    CONFIG = "newsroom_search"
+    PLAIN_BODY = (
+        "replace(replace(replace(replace(replace(regexp_replace(a.body, '<[^>]*>', ' ', 'g'),"
+        " '&nbsp;', ' '), '&lt;', '<'), '&gt;', '>'), '&quot;', '\"'), '&amp;', '&')"
+    )
+    MATCHES = """
+        SELECT 0 AS kind, a.id, ts_rank(a.search_vector, q.query, 1) AS rank, a.published_at
+          FROM articles_article AS a, q
+         WHERE a.search_vector @@ q.query AND a.status = %(published)s AND a.published_at <= %(now)s
+        UNION ALL
+        SELECT 1, h.id, ts_rank(h.search_vector, q.query, 1), h.published_at
+          FROM articles_headline AS h, q
+         WHERE h.search_vector @@ q.query AND h.status = %(published)s AND h.published_at <= %(now)s
+    """
+
+    def _params(self, terms):
+        query = " ".join('"{}"'.format(term.replace('"', "")) for term in terms)
+        return {"query": query, "published": Status.PUBLISHED, "now": timezone.now()}
+
+    def _query(self):
+        return f"WITH q AS (SELECT websearch_to_tsquery('{self.CONFIG}'::regconfig, %(query)s) AS query)"
+
+    def count(self, terms):
+        with connection.cursor() as cursor:
+            cursor.execute(f"{self._query()} SELECT count(*) FROM ({self.MATCHES}) AS m", self._params(terms))
+            return cursor.fetchone()[0]
+
+    def hits(self, terms, start, stop):
+        marks = f"StartSel={MARK_START}, StopSel={MARK_END}"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""{self._query()},
+                    page AS (SELECT * FROM ({self.MATCHES}) AS m
+                             ORDER BY rank DESC, published_at DESC, kind, id
+                             LIMIT %(limit)s OFFSET %(offset)s)
+                    SELECT page.kind, page.id, page.rank,
+                           ts_headline('{self.CONFIG}', coalesce(a.title, h.text), q.query,
+                                       %(title_options)s),
+                           CASE WHEN page.kind = 0
+                                THEN ts_headline('{self.CONFIG}', a.standfirst || ' ' || {self.PLAIN_BODY},
+                                                 q.query, %(snippet_options)s)
+                                ELSE '' END
+                      FROM page CROSS JOIN q
+                      LEFT JOIN articles_article AS a ON page.kind = 0 AND a.id = page.id
+                      LEFT JOIN articles_headline AS h ON page.kind = 1 AND h.id = page.id
+                     ORDER BY page.rank DESC, page.published_at DESC, page.kind, page.id""",
+                self._params(terms)
+                | {
+                    "limit": stop - start,
+                    "offset": start,
+                    "title_options": f"HighlightAll=true, {marks}",
+                    "snippet_options": f"MaxWords=30, MinWords=15, ShortWord=0, {marks}",
+                },
+            )
+            rows = cursor.fetchall()
+        articles = Article.objects.in_bulk([pk for kind, pk, *_ in rows if kind == 0])
+        headlines = Headline.objects.select_related("article").in_bulk(
+            [pk for kind, pk, *_ in rows if kind == 1]
+        )
+        return [
+            Hit(
+                kind="headline" if kind else "article",
+                object=headlines[pk] if kind else articles[pk],
+                rank=rank,
+                title=highlight(title),
+                snippet=highlight(snippet),
+            )
+            for kind, pk, rank, title, snippet in rows
+        ]
+
+
+BACKENDS = {"sqlite": SQLiteBackend, "postgresql": PostgreSQLBackend}
+
+
+class Results:
+    """The hits for some terms, fetched a slice at a time."""
+
+    def __init__(self, backend, terms):
+        self.backend = backend
+        self.terms = terms
+
+    def count(self):
+        return self.backend.count(self.terms) if self.terms else 0
+
+    def __getitem__(self, window):
+        if not self.terms:
+            return []
+        return self.backend.hits(self.terms, window.start or 0, window.stop)
+
+
+def search(query):
+    """Published articles and headlines matching the words of `query`, best first."""
+    return Results(BACKENDS[connection.vendor](), terms_of(query))
