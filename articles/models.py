@@ -3,8 +3,8 @@
 import hashlib
 
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
@@ -46,6 +46,21 @@ class PublishableQuerySet(models.QuerySet):
 
     def scheduled(self):
         return self.filter(status=Status.PUBLISHED, published_at__gt=timezone.now())
+
+    def visible_to(self, user):
+        """What `user` may open: all items for staff allowed to view them (previews), else `published()`."""
+        opts = self.model._meta
+        if user.is_staff and user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
+            return self.all()
+        return self.published()
+
+    def sharing_tags(self, tags):
+        """Items with any of `tags`, those sharing the most first; `shared_tags` holds the number shared."""
+        return (
+            self.filter(tags__in=tags)
+            .annotate(shared_tags=Count("tags"))
+            .order_by("-shared_tags", "-published_at", "-pk")
+        )
 
 
 class SlugNaturalKeyManager(models.Manager):
@@ -91,13 +106,40 @@ class Publishable(models.Model):
         )
 
 
+class TagQuerySet(models.QuerySet):
+    def with_counts(self):
+        """Tags in use by published items, annotated with `article_count` and `headline_count`.
+
+        Each count is a correlated subquery, so the two relations never multiply each other's rows.
+        """
+        now = timezone.now()
+
+        def published_count(through):
+            rows = (
+                through.objects.filter(
+                    tag=OuterRef("pk"),
+                    content_object__status=Status.PUBLISHED,
+                    content_object__published_at__lte=now,
+                )
+                .order_by()
+                .values("tag")
+                .annotate(n=Count("pk"))
+                .values("n")
+            )
+            return Coalesce(Subquery(rows), 0)
+
+        return self.annotate(
+            article_count=published_count(TaggedArticle), headline_count=published_count(TaggedHeadline)
+        ).filter(Q(article_count__gt=0) | Q(headline_count__gt=0))
+
+
 class Tag(TagBase):
     """A subject shared by articles and headlines; names are unique in any letter case."""
 
     description = models.TextField(blank=True, help_text="Shown at the top of the tag's page.")
 
     natural_key_fields = ["slug"]
-    objects = SlugNaturalKeyManager()
+    objects = SlugNaturalKeyManager.from_queryset(TagQuerySet)()
 
     class Meta:
         ordering = ["name"]
@@ -131,6 +173,32 @@ class ArticleQuerySet(PublishableQuerySet):
     def for_listing(self):
         return self.prefetch_related("tags")
 
+    def related_to(self, article):
+        """Other articles sharing tags with `article`, most shared tags first."""
+        return self.sharing_tags(article.tags.all()).exclude(pk=article.pk)
+
+    def previous_to(self, article):
+        """The article just before `article` in publication order, or None."""
+        return (
+            self.filter(
+                Q(published_at__lt=article.published_at)
+                | Q(published_at=article.published_at, pk__lt=article.pk)
+            )
+            .order_by("-published_at", "-pk")
+            .first()
+        )
+
+    def next_to(self, article):
+        """The article just after `article` in publication order, or None."""
+        return (
+            self.filter(
+                Q(published_at__gt=article.published_at)
+                | Q(published_at=article.published_at, pk__gt=article.pk)
+            )
+            .order_by("published_at", "pk")
+            .first()
+        )
+
 
 class Article(Publishable):
     title = models.CharField(max_length=255)
@@ -156,9 +224,7 @@ class Article(Publishable):
         constraints = [
             models.CheckConstraint(condition=~Q(slug=""), name="article_slug_not_empty"),
             models.CheckConstraint(condition=~Q(title=""), name="article_title_not_empty"),
-            models.CheckConstraint(
-                condition=Q(status__in=Status.values), name="article_status_valid"
-            ),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="article_status_valid"),
             models.CheckConstraint(
                 condition=Q(status=Status.DRAFT) | Q(published_at__isnull=False),
                 name="article_published_has_time",
@@ -190,7 +256,9 @@ class Correction(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=["correction", "update"]), name="correction_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["correction", "update"]), name="correction_kind_valid"
+            ),
         ]
 
     def __str__(self):
@@ -227,7 +295,10 @@ class Headline(Publishable):
         help_text="The full story this headline links to, if there is one.",
     )
     url = models.URLField(
-        "external link", max_length=500, blank=True, help_text="Where the headline links when it has no article."
+        "external link",
+        max_length=500,
+        blank=True,
+        help_text="Where the headline links when it has no article.",
     )
     position = models.PositiveIntegerField(
         default=0, db_index=True, help_text="The headline's place in the rail: lower comes first."
@@ -236,7 +307,9 @@ class Headline(Publishable):
         "breaking", default=False, help_text="Show as a banner at the top of every page."
     )
     breaking_until = models.DateTimeField(
-        null=True, blank=True, help_text="When the breaking banner comes down. Empty: when the flag is cleared."
+        null=True,
+        blank=True,
+        help_text="When the breaking banner comes down. Empty: when the flag is cleared.",
     )
     tags = TaggableManager(through="TaggedHeadline", blank=True)
 
