@@ -1,41 +1,158 @@
-"""Reader pages. Each runs a fixed number of queries, whatever the amount of content."""
+"""Reader pages. Each runs a fixed number of queries, whatever the amount of content.
 
-from django.shortcuts import get_object_or_404, render
+Every page goes through `conditional_page` (articles/caching.py): readers get an
+ETag and 304s, staff get private, unstored responses (they may be previewing).
+"""
 
-from .models import Article, Headline, Tag
+from django.core.paginator import Paginator
+from django.db import DatabaseError, connection
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from django.views.generic import ArchiveIndexView, ListView, MonthArchiveView, YearArchiveView
+
+from . import search as site_search
+from .caching import conditional_page
+from .models import Article, Headline, Tag, TagRedirect
+
+LATEST_COUNT = 10
+RAIL_LENGTH = 15
+TAG_NAV_LENGTH = 12
+RELATED_COUNT = 5
+PER_PAGE = 20
 
 
+def page_of(request, items, per_page=PER_PAGE, param="page"):
+    """The page of `items` that the query parameter `param` asks for; the first for anything unusable."""
+    return Paginator(items, per_page).get_page(request.GET.get(param))
+
+
+@conditional_page
 def front_page(request):
-    articles = Article.objects.published().for_listing()
+    lead, *latest = Article.objects.published().for_listing()[: LATEST_COUNT + 1] or [None]
     return render(
         request,
         "articles/front_page.html",
         {
-            "lead": articles.first(),
-            "latest": articles[1:11],
-            "rail": Headline.objects.rail().for_listing(),
+            "lead": lead,
+            "latest": latest,
+            "rail": Headline.objects.rail().select_related("article")[:RAIL_LENGTH],
+            "tags": Tag.objects.with_counts().order_by("-article_count", "name")[:TAG_NAV_LENGTH],
         },
     )
 
 
+@conditional_page
 def article_detail(request, slug):
-    article = get_object_or_404(Article.objects.published().for_listing(), slug=slug)
-    return render(request, "articles/article_detail.html", {"article": article})
+    article = get_object_or_404(Article.objects.visible_to(request.user).for_listing(), slug=slug)
+    published = Article.objects.published()
+    return render(
+        request,
+        "articles/article_detail.html",
+        {
+            "article": article,
+            "is_preview": not article.is_published,
+            "corrections": article.corrections.all(),
+            "related_articles": published.related_to(article)[:RELATED_COUNT],
+            "related_headlines": (
+                Headline.objects.published().sharing_tags(article.tags.all()).select_related("article")
+            )[:RELATED_COUNT],
+            "previous": published.previous_to(article) if article.is_published else None,
+            "next": published.next_to(article) if article.is_published else None,
+        },
+    )
 
 
+@conditional_page
 def headline_detail(request, slug):
-    headline = get_object_or_404(Headline.objects.published().for_listing(), slug=slug)
-    return render(request, "articles/headline_detail.html", {"headline": headline})
+    headline = get_object_or_404(Headline.objects.visible_to(request.user).for_listing(), slug=slug)
+    return render(
+        request,
+        "articles/headline_detail.html",
+        {"headline": headline, "is_preview": not headline.is_published},
+    )
 
 
+@method_decorator(conditional_page, name="dispatch")
+class HeadlineListView(ListView):
+    queryset = Headline.objects.published().select_related("article").order_by("-published_at", "-pk")
+    paginate_by = 50
+
+
+@method_decorator(conditional_page, name="dispatch")
+class TagListView(ListView):
+    queryset = Tag.objects.with_counts().order_by("name")
+    paginate_by = 300
+
+
+@conditional_page
 def tag_detail(request, slug):
-    tag = get_object_or_404(Tag, slug=slug)
+    """A tag's articles and headlines; the slug of a tag merged away redirects to the one it became."""
+    tag = Tag.objects.filter(slug=slug).first()
+    if tag is None:
+        merged = get_object_or_404(TagRedirect.objects.select_related("tag"), old_slug=slug)
+        return redirect(merged.tag, permanent=True)
     return render(
         request,
         "articles/tag_detail.html",
         {
             "tag": tag,
-            "articles": Article.objects.published().filter(tags=tag).for_listing()[:20],
-            "headlines": Headline.objects.published().filter(tags=tag).for_listing()[:20],
+            "page_obj": page_of(request, Article.objects.published().filter(tags=tag).for_listing()),
+            "headlines": page_of(
+                request,
+                Headline.objects.published()
+                .filter(tags=tag)
+                .select_related("article")
+                .order_by("-published_at"),
+                param="headlines",
+            ),
         },
     )
+
+
+class ArticleArchiveMixin:
+    queryset = Article.objects.published().for_listing()
+    date_field = "published_at"
+    paginate_by = PER_PAGE
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            years=Article.objects.published().dates("published_at", "year", order="DESC"), **kwargs
+        )
+
+
+@method_decorator(conditional_page, name="dispatch")
+class ArchiveIndex(ArticleArchiveMixin, ArchiveIndexView):
+    date_list_period = "month"
+
+
+@method_decorator(conditional_page, name="dispatch")
+class ArchiveYear(ArticleArchiveMixin, YearArchiveView):
+    make_object_list = True
+
+
+@method_decorator(conditional_page, name="dispatch")
+class ArchiveMonth(ArticleArchiveMixin, MonthArchiveView):
+    month_format = "%m"
+
+
+@conditional_page
+def search(request):
+    query = request.GET.get("q", "")
+    return render(
+        request,
+        "articles/search_results.html",
+        {"query": query, "page_obj": page_of(request, site_search.search(query))},
+    )
+
+
+@never_cache
+def healthz(request):
+    """200 when the database answers, 503 when it does not: for the load balancer."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse("database unreachable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")

@@ -1,0 +1,74 @@
+"""Template helpers for reader pages: links, canonical and page URLs, JSON-LD."""
+
+import json
+
+from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+# As Django's json_script: inside <script>, these could end the element or start markup.
+JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.filter
+def headline_href(headline):
+    """Where a headline takes a reader: its article once published, its web link, else its own page."""
+    if headline.article_id and headline.article.is_published:
+        return headline.article.get_absolute_url()
+    if headline.url.startswith(("https://", "http://")):
+        return headline.url
+    return headline.get_absolute_url()
+
+
+@register.filter
+def is_external(headline):
+    """Whether the headline links away from the site."""
+    return headline_href(headline).startswith(("https://", "http://"))
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context):
+    """This page's absolute URL without query parameters, except a page number past the first."""
+    request = context["request"]
+    page = request.GET.get("page", "")
+    suffix = f"?page={page}" if page.isdigit() and page != "1" else ""
+    return request.build_absolute_uri(request.path) + suffix
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number, param="page"):
+    """The current URL's query string with `param` set to `number`, the other parameters kept."""
+    query = context["request"].GET.copy()
+    query[param] = number
+    return "?" + query.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def article_json_ld(context, article):
+    """A schema.org NewsArticle as <script type="application/ld+json">, safe whatever the text holds."""
+    request = context["request"]
+    url = request.build_absolute_uri(article.get_absolute_url())
+    publisher = {
+        "@type": "Organization",
+        "name": context["site_name"],
+        "url": request.build_absolute_uri(reverse("articles:front-page")),
+    }
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "description": article.standfirst,
+        "datePublished": article.published_at,
+        "dateModified": article.updated_at,
+        "author": {"@type": "Person", "name": article.byline} if article.byline else publisher,
+        "keywords": [tag.name for tag in article.tags.all()],
+        "publisher": publisher,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "url": url,
+    }
+    encoded = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(encoded))
