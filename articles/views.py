@@ -76,14 +76,20 @@ def headline_detail(request, slug):
 
 @method_decorator(conditional_page, name="dispatch")
 class HeadlineListView(ListView):
-    queryset = Headline.objects.published().select_related("article").order_by("-published_at", "-pk")
+    model = Headline
     paginate_by = 50
+
+    def get_queryset(self):
+        return Headline.objects.published().select_related("article").order_by("-published_at", "-pk")
 
 
 @method_decorator(conditional_page, name="dispatch")
 class TagListView(ListView):
-    queryset = Tag.objects.with_counts().order_by("name")
+    model = Tag
     paginate_by = 300
+
+    def get_queryset(self):
+        return Tag.objects.with_counts().order_by("name")
 
 
 @conditional_page
@@ -112,9 +118,12 @@ def tag_detail(request, slug):
 
 
 class ArticleArchiveMixin:
-    queryset = Article.objects.published().for_listing()
+    model = Article
     date_field = "published_at"
     paginate_by = PER_PAGE
+
+    def get_queryset(self):
+        return Article.objects.published().for_listing()
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
