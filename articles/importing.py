@@ -50,6 +50,7 @@ ABBREVIATIONS = frozenset(
 )
 SENTENCE_END = re.compile("[.!?\u2026]+[\"'\u201d\u2019)\\]]*\\s+")
 INITIALISM = re.compile(r"(?:\w\.)+")
+WORD = re.compile(r"\w+")
 
 # Where a clause ends: before , ; : a dash or a bracket, or before a word that opens a subordinate clause.
 CLAUSE_BREAK = re.compile(
@@ -99,17 +100,26 @@ class LexiconTag:
 
 @dataclass(frozen=True)
 class Lexicon:
-    """Tags and the words that call them, compiled into one pattern that finds them all in one pass."""
+    """Tags and the words that call them, each term filed under its first word for a quick look-up."""
 
     tags: tuple[LexiconTag, ...]
-    pattern: re.Pattern
-    tags_by_group: dict[str, tuple[int, ...]]
+    terms_by_word: dict[str, tuple[tuple[re.Pattern, tuple[int, ...]], ...]]
 
     def tags_in(self, text):
-        """The tags whose terms occur in `text`, in lexicon order."""
-        found = {
-            index for match in self.pattern.finditer(text) for index in self.tags_by_group[match.lastgroup]
-        }
+        """The tags whose terms occur in `text`, in lexicon order.
+
+        At each word, the longest term that matches there wins and the scan
+        goes on after it, so a word belongs to one term at most.
+        """
+        found, end = set(), 0
+        for word in WORD.finditer(text):
+            if word.start() < end:
+                continue
+            for pattern, indexes in self.terms_by_word.get(word.group().lower(), ()):
+                if match := pattern.match(text, word.start()):
+                    found.update(indexes)
+                    end = match.end()
+                    break
         return tuple(self.tags[index] for index in sorted(found))
 
 
@@ -309,36 +319,39 @@ def _lexicon_tag(entry, name):
         raise DocumentError(f"{name}: tag {tag_name!r}: description must be text")
     if not isinstance(terms, list) or not terms or not all(isinstance(t, str) and t.strip() for t in terms):
         raise DocumentError(f"{name}: tag {tag_name!r}: terms must be a list of words or phrases")
+    if not all(WORD.match(term) for term in terms):
+        raise DocumentError(f"{name}: tag {tag_name!r}: every term must start with a letter or a digit")
     if len(set(terms)) != len(terms):
         raise DocumentError(f"{name}: tag {tag_name!r}: a term is listed twice")
     return LexiconTag(tag_name, Tag(name=tag_name).slugify(tag_name), description.strip(), tuple(terms))
 
 
 def compile_lexicon(tags):
-    """One pattern for every term, longest first, so "North Korean" is never read as "Korean".
+    """The lexicon ready to search: every term, longest first, under its first word in lower case.
 
     Terms match whole words only: "AI" is not found in "said", while "Trump"
-    is found in "Trump's" (straight or curly). A term written all in lower case matches in any
-    case ("visa" finds "Visa"); a term with a capital matches exactly as
-    written ("AI", "Seoul", "Apple" but not "apple").
+    is found in "Trump's" (straight or curly). A term written all in lower
+    case matches in any case ("visa" finds "Visa"); a term with a capital
+    matches exactly as written ("AI", "Seoul", "Apple" but not "apple").
+    Longest first means "North Korean" is never read as "Korean".
     """
     tags_by_term = {}
     for index, tag in enumerate(tags):
         for term in tag.terms:
             tags_by_term.setdefault(term, []).append(index)
-    terms = sorted(tags_by_term, key=lambda term: (-len(term), term))
-    pattern = "|".join(f"(?P<t{number}>{_term_pattern(term)})" for number, term in enumerate(terms))
-    tags_by_group = {f"t{number}": tuple(tags_by_term[term]) for number, term in enumerate(terms)}
-    return Lexicon(tags, re.compile(pattern), tags_by_group)
+    terms_by_word = {}
+    for term in sorted(tags_by_term, key=lambda term: (-len(term), term)):
+        entry = (_term_pattern(term), tuple(tags_by_term[term]))
+        terms_by_word.setdefault(WORD.match(term).group().lower(), []).append(entry)
+    return Lexicon(tags, {word: tuple(entries) for word, entries in terms_by_word.items()})
 
 
 def _term_pattern(term):
-    words = r"[^\S\n]+".join(re.escape(word) for word in term.split())
-    if re.match(r"\w", term):
-        words = r"(?<!\w)" + words
-    if re.search(r"\w$", term):
-        words += r"(?!\w)"
-    return words if any(char.isupper() for char in term) else f"(?i:{words})"
+    """A term's pattern, to be matched where a word starts: whole words, any spacing, smart case."""
+    pattern = r"[^\S\n]+".join(re.escape(word) for word in term.split())
+    if WORD.fullmatch(term[-1]):
+        pattern += r"(?!\w)"
+    return re.compile(pattern, 0 if any(char.isupper() for char in term) else re.IGNORECASE)
 
 
 def parse_published_at(value, name):
@@ -410,7 +423,7 @@ def build(paths, lexicon, *, title=None, published_at=None):
     if title is not None:
         title = clean_title(title)
     articles, headlines = [], []
-    article_slugs, headline_slugs, first_seen = set(), set(), {}
+    article_slugs, headline_slugs, first_seen = {}, {}, {}
     for path in paths:
         document = parse_document(read_text(path), str(path))
         when = published_at or read_published_at(path)
@@ -454,12 +467,19 @@ def build(paths, lexicon, *, title=None, published_at=None):
 
 
 def _unique_slug(text, taken):
-    slug, number = ascii_slug(text), 1
+    """A slug for `text` not yet in `taken`, a repeat getting -2, -3…
+
+    `taken` maps each slug handed out to the last suffix tried on it, so a
+    thousand documents with one title cost a thousand steps, not half a million.
+    """
+    base = ascii_slug(text)
+    slug, number = base, taken.get(base, 1)
     while slug in taken:
         number += 1
         suffix = f"-{number}"
         slug = ascii_slug(text, SLUG_MAX_LENGTH - len(suffix)) + suffix
-    taken.add(slug)
+    taken[base] = number
+    taken.setdefault(slug, 1)
     return slug
 
 

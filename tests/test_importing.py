@@ -257,17 +257,27 @@ def test_title_option_overrides_the_derived_title(tmp_path):
 
 
 def test_several_documents_keep_their_order_and_get_distinct_slugs(tmp_path):
-    first = write_document(tmp_path, "a.txt", headlines=["One", "Two"])
-    second = write_document(tmp_path, "b.txt", headlines=["Three", "Two!"])
-    objects = json.loads(build_file(first, second))
+    paths = [
+        write_document(tmp_path, "a.txt", headlines=["One", "Two", "Two 2"]),
+        write_document(tmp_path, "b.txt", headlines=["Three", "Two!"]),
+        write_document(tmp_path, "c.txt", headlines=["Two?"]),
+    ]
+    objects = json.loads(build_file(*paths))
     articles = [obj["fields"]["slug"] for obj in objects if obj["model"] == "articles.article"]
     headlines = [
         (h["fields"]["text"], h["fields"]["slug"], h["fields"]["position"])
         for h in objects
         if h["model"] == "articles.headline"
     ]
-    assert articles == ["a-body-paragraph", "a-body-paragraph-2"]
-    assert headlines == [("One", "one", 1), ("Two", "two", 2), ("Three", "three", 3), ("Two!", "two-2", 4)]
+    assert articles == ["a-body-paragraph", "a-body-paragraph-2", "a-body-paragraph-3"]
+    assert headlines == [
+        ("One", "one", 1),
+        ("Two", "two", 2),
+        ("Two 2", "two-2", 3),
+        ("Three", "three", 4),
+        ("Two!", "two-3", 5),
+        ("Two?", "two-4", 6),
+    ]
 
 
 def test_check_prints_the_plan_and_writes_nothing(tmp_path, capsys):
