@@ -1,10 +1,16 @@
-"""RSS 2.0 and Atom feeds: the latest articles, each tag's articles, and the headline rail."""
+"""RSS 2.0 and Atom feeds: the latest articles, each tag's articles, and the headline rail.
+
+Feed readers render an item's description (an Atom summary) as HTML, so the
+plain text of a standfirst, headline or tag is HTML-escaped before the feed's own
+XML escaping: a "<script>" in it stays text in every reader.
+"""
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from .models import Article, Headline, Tag
 from .templatetags.reader import headline_href
@@ -24,7 +30,7 @@ class LatestArticlesFeed(Feed):
         return article.title
 
     def item_description(self, article):
-        return article.standfirst
+        return escape(article.standfirst)
 
     def item_pubdate(self, article):
         return article.published_at
@@ -55,7 +61,7 @@ class TagArticlesFeed(LatestArticlesFeed):
         return tag.get_absolute_url()
 
     def description(self, tag):
-        return tag.description or f"The latest articles about {tag.name}."
+        return escape(tag.description or f"The latest articles about {tag.name}.")
 
     def items(self, tag):
         return Article.objects.published().filter(tags=tag).for_listing()[:FEED_LENGTH]
@@ -80,7 +86,7 @@ class HeadlinesFeed(Feed):
         return headline.text
 
     def item_description(self, headline):
-        return headline.text
+        return escape(headline.text)
 
     def item_link(self, headline):
         return headline_href(headline)

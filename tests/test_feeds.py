@@ -140,3 +140,15 @@ def test_json_ld_cannot_be_broken_out_of(client, make_article):
     html = client.get(article.get_absolute_url()).content.decode()
     assert "</script><script>" not in html
     assert json_ld(html)["headline"] == title
+
+
+@pytest.mark.parametrize(
+    "name", ["articles:articles-feed-rss", "articles:articles-feed-atom", "articles:headlines-feed-rss"]
+)
+def test_feed_descriptions_stay_text_in_html_rendering_readers(client, make_article, make_headline, name):
+    make_article(title="T", standfirst='<script>alert("x")</script> & <b>more</b>')
+    make_headline(text='<img src=x onerror="alert(1)">')
+    feed = parse_feed(client, reverse(name))
+    for entry in feed.entries:
+        assert "<script" not in entry.summary and "<img" not in entry.summary
+        assert "&lt;" in entry.summary
