@@ -118,27 +118,28 @@ def test_front_page_to_article_to_tag_to_search(live_server, page, screenshot, n
 
 
 @pytest.mark.django_db(transaction=True)
-def test_every_page_type_passes_axe(live_server, page, newsroom):
+def test_every_page_type_passes_axe(live_server, page, screenshot, newsroom):
     published = newsroom.published_at
-    paths = [
-        "/",
-        newsroom.get_absolute_url(),
-        "/headlines/",
-        newsroom.headlines.get().get_absolute_url(),
-        "/tags/",
-        "/tags/korea/",
-        "/archive/",
-        f"/archive/{published.year}/",
-        f"/archive/{published.year}/{published.month}/",
-        "/search/?q=visa",
-        "/search/?q=",
-        "/no-such-page/",
-    ]
+    pages = {
+        "front": "/",
+        "article": newsroom.get_absolute_url(),
+        "headlines": "/headlines/",
+        "headline": newsroom.headlines.get().get_absolute_url(),
+        "tags": "/tags/",
+        "tag": "/tags/korea/",
+        "archive": "/archive/",
+        "archive-year": f"/archive/{published.year}/",
+        "archive-month": f"/archive/{published.year}/{published.month}/",
+        "search": "/search/?q=visa",
+        "search-empty": "/search/?q=",
+        "not-found": "/no-such-page/",
+    }
     found = {}
-    for path in paths:
+    for name, path in pages.items():
         page.goto(live_server.url + path)
-        found[path] = serious_violations(page)
-    assert found == {path: [] for path in paths}
+        found[name] = serious_violations(page)
+        screenshot(f"page-{name}")
+    assert found == {name: [] for name in pages}
 
 
 @pytest.mark.django_db(transaction=True)
