@@ -227,9 +227,9 @@ def test_every_page_has_search_metadata_and_no_inline_code(client, make_article)
         "/no-such-page/",
     ]:
         html = client.get(url).content.decode()
-        assert re.search(r'<form class="search-form" role="search"[^>]* action="/search/" method="get">', html), (
-            url
-        )
+        assert re.search(
+            r'<form class="search-form" role="search"[^>]* action="/search/" method="get">', html
+        ), url
         assert 'name="q"' in html and '<html lang="en">' in html
         for tag in [
             "<title>",
