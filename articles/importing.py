@@ -9,7 +9,6 @@ byte-identical fixtures on any machine.
 
 import errno
 import html
-import json
 import os
 import re
 import stat
@@ -533,9 +532,14 @@ def fixture_objects(result):
     return objects
 
 
-def dumps(objects):
-    """The fixture text: Django's JSON encoding, two-space indents, text kept as written, a final newline."""
-    return json.dumps(objects, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False) + "\n"
+def json_chunks(objects):
+    """The fixture text in pieces, to be written without ever holding it whole.
+
+    Django's JSON encoding, two-space indents, text kept as written (no \\u
+    escapes), and a final newline.
+    """
+    yield from DjangoJSONEncoder(indent=2, ensure_ascii=False).iterencode(objects)
+    yield "\n"
 
 
 def report(result):

@@ -371,6 +371,11 @@ def test_bad_input_is_refused_with_one_line_and_no_output(kind, tmp_path):
     assert list(output.parent.iterdir()) == [output]
 
 
+def test_output_is_required_unless_checking(tmp_path):
+    with pytest.raises(CommandError, match="--output PATH is required"):
+        call_command("build_fixture", str(write_document(tmp_path)))
+
+
 def test_output_that_names_an_input_is_refused(tmp_path):
     path = write_document(tmp_path)
     with pytest.raises(CommandError, match="is an input"):

@@ -58,22 +58,22 @@ class Command(BaseCommand):
             self.stdout.write(importing.report(result))
             self.stdout.write("Nothing written (--check).")
             return
-        write_atomically(output, importing.dumps(importing.fixture_objects(result)))
+        write_atomically(output, importing.json_chunks(importing.fixture_objects(result)))
         self.stdout.write(
             f"Wrote {output}: {len(result.articles)} article(s), {len(result.headlines)} headline(s), "
             f"{len(result.tags)} tag(s)."
         )
 
 
-def write_atomically(path, text):
-    """Write `text` to `path` so that it holds the old content or all the new, never a part of it."""
+def write_atomically(path, chunks):
+    """Write the text `chunks` to `path`, which then holds its old content or all the new, never a part."""
     try:
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as error:
         raise CommandError(f"{path}: cannot write ({error.strerror})") from None
     try:
         with open(fd, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
+            file.writelines(chunks)
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temporary, 0o644)
