@@ -1,68 +1,170 @@
-"""The content fingerprint, and conditional GET for reader pages built on it.
+"""The content fingerprint, conditional GET and the shared page cache for reader pages.
 
-`fingerprint()` is one cheap query whose result changes whenever what a reader
-could see changes:
+`content_state()` is one query that costs the same at any size. Its result
+changes whenever what a reader could see changes:
 
-- any article or headline is saved (latest `updated_at`) or deleted (counts);
-- a scheduled article or headline goes live (the count of those whose
-  publication time has passed);
-- a breaking banner expires (the count of expired banners);
-- tags, taggings, corrections or tag redirects are added or removed (counts and
-  latest ids); a tag is renamed (the total length of the names stands in for
-  the `updated_at` that tags lack, and catches nearly every rename).
+- any row of a table that reaches a reader page (articles, headlines, tags,
+  taggings, corrections, tag redirects) is inserted, updated or deleted, by
+  any means, `loaddata` and raw SQL included: triggers bump a version row
+  (migration 0005);
+- a scheduled article or headline goes live: the newest publication time
+  that has passed moves to it;
+- a breaking banner expires: the newest expiry time that has passed moves.
 
-It does not see `loaddata` overwriting rows with fixture values that keep
-the same `updated_at` and counts; deploys that load fixtures clear the cache.
+`fingerprint()` hashes that row; it is each page's `ETag`, and the shared
+cache keys pages on it, so a change shows on every page at once with no
+invalidation to forget. `Last-Modified` is the latest of the times in it.
 
-Every reader page, feed and sitemap is wrapped in `conditional_page`, which
-sends the fingerprint as the `ETag` and answers a matching `If-None-Match`
-with 304 before the view runs. Whole-page caching in the shared cache keys on
-the same `fingerprint()` (plus the URL), so it also belongs in this module.
+Every reader page, feed and sitemap is wrapped in `conditional_page`:
+
+- staff get private, unstored responses (they may be previewing drafts);
+- readers get `ETag`, `Last-Modified` and a `Cache-Control` for a CDN, and a
+  304 when their copy is current, before the view runs;
+- anonymous readers' 200 responses are stored in the shared cache (Redis
+  when `REDIS_URL` is set) under the fingerprint and the URL, and later
+  requests for the same URL and fingerprint are served from there.
 """
 
 import hashlib
-from functools import wraps
+from dataclasses import dataclass
+from datetime import UTC
+from functools import lru_cache, wraps
+from pathlib import Path
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.dateparse import parse_datetime
+from django.utils.http import http_date
 
-from .models import Article, Correction, Headline, Status, Tag, TaggedArticle, TaggedHeadline, TagRedirect
+from .models import Status
 
-LIVE = "count(CASE WHEN status = %s AND published_at <= %s THEN 1 END)"
-EXPIRED = "count(CASE WHEN is_breaking AND breaking_until <= %s THEN 1 END)"
+STATE = """
+    SELECT v.version, v.changed_at,
+           (SELECT published_at FROM articles_article WHERE status = %s AND published_at <= %s
+             ORDER BY published_at DESC LIMIT 1),
+           (SELECT published_at FROM articles_headline WHERE status = %s AND published_at <= %s
+             ORDER BY published_at DESC LIMIT 1),
+           (SELECT breaking_until FROM articles_headline WHERE is_breaking = %s AND breaking_until <= %s
+             ORDER BY breaking_until DESC LIMIT 1)
+      FROM articles_content_version AS v
+     WHERE v.id = 1
+"""
 
 
-def _table(model):
-    return connection.ops.quote_name(model._meta.db_table)
+@dataclass(frozen=True)
+class ContentState:
+    fingerprint: str
+    last_modified: float  # seconds since the epoch
+
+
+def _timestamp(value):
+    """Seconds since the epoch of a time as the database returned it (SQLite: naive UTC text)."""
+    if value is None:
+        return 0.0
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=UTC)
+    return value.timestamp()
+
+
+def content_state():
+    """The fingerprint and last-modified time of everything readers can see, in one indexed query."""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(STATE, [Status.PUBLISHED, now, Status.PUBLISHED, now, True, now])
+        row = cursor.fetchone()
+    _version, changed_at, *times = row
+    return ContentState(
+        fingerprint=hashlib.blake2b(repr(row).encode(), digest_size=12).hexdigest(),
+        last_modified=max([changed_at, *map(_timestamp, times)]),
+    )
 
 
 def fingerprint():
     """A short string that changes whenever any page a reader can see would change."""
-    articles, headlines = _table(Article), _table(Headline)
-    parts = [
-        f"SELECT max(updated_at), count(*), {LIVE} FROM {articles}",
-        f"SELECT max(updated_at), count(*), {LIVE}, {EXPIRED} FROM {headlines}",
-        f"SELECT count(*), max(id), sum(length(name)) FROM {_table(Tag)}",
-        *(f"SELECT count(*), max(id) FROM {_table(model)}" for model in (TaggedArticle, TaggedHeadline)),
-        *(f"SELECT count(*), max(id) FROM {_table(model)}" for model in (Correction, TagRedirect)),
+    return content_state().fingerprint
+
+
+@lru_cache
+def release():
+    """The running code's name: `NEWSROOM_RELEASE` (say, the deployed commit).
+
+    Without it, the newest modification time of the project's Python files and
+    templates, which every worker of one deployment agrees on.
+    """
+    if settings.NEWSROOM_RELEASE:
+        return settings.NEWSROOM_RELEASE
+    base = Path(settings.BASE_DIR)
+    files = [
+        path
+        for folder in ("articles", "newsroom", "templates")
+        for pattern in ("*.py", "*.html", "*.txt", "*.xml")
+        for path in (base / folder).rglob(pattern)
     ]
-    now = timezone.now()
-    params = [Status.PUBLISHED, now, Status.PUBLISHED, now, now]
-    # One round trip: a cross join of single-row subqueries.
-    sql = "SELECT * FROM " + ", ".join(f"({part}) AS part{n}" for n, part in enumerate(parts))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return hashlib.blake2b(repr(row).encode(), digest_size=12).hexdigest()
+    return str(max((path.stat().st_mtime_ns for path in files), default=0))
+
+
+def version(state):
+    """What a page depends on: the content fingerprint, the code and the site's settings."""
+    parts = [state.fingerprint, release(), settings.NEWSROOM_SITE_NAME, settings.NEWSROOM_SITE_DESCRIPTION]
+    return hashlib.blake2b("|".join(parts).encode(), digest_size=12).hexdigest()
+
+
+def etag(state):
+    return f'"{version(state)}"'
+
+
+def page_key(request, state):
+    url = hashlib.blake2b(request.build_absolute_uri().encode(), digest_size=16).hexdigest()
+    return f"page:{version(state)}:{url}"
+
+
+def patch_reader_headers(response, state):
+    """ETag, Last-Modified and a Cache-Control that lets a CDN keep the page briefly.
+
+    Browsers revalidate every time (a cheap 304); a shared cache may serve the
+    page for `NEWSROOM_CDN_MAX_AGE` seconds, and keep serving it while the
+    origin is down.
+    """
+    response.headers.setdefault("ETag", etag(state))
+    response.headers.setdefault("Last-Modified", http_date(state.last_modified))
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=settings.NEWSROOM_BROWSER_MAX_AGE,
+        s_maxage=settings.NEWSROOM_CDN_MAX_AGE,
+        stale_if_error=86400,
+    )
+    return response
+
+
+def is_storable(request, response):
+    """Whether `response` may go into the shared cache for every reader of its URL."""
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not request.META.get("CSRF_COOKIE_USED")
+        and "private" not in response.get("Cache-Control", "")
+        and "no-store" not in response.get("Cache-Control", "")
+    )
+
+
+def _storer(request, key):
+    def store(response):
+        if is_storable(request, response):
+            cache.set(key, response, settings.NEWSROOM_PAGE_CACHE_SECONDS)
+
+    return store
 
 
 def conditional_page(view):
-    """Serve `view` to readers with the fingerprint as ETag, and 304 when they already have it.
-
-    Staff may be looking at a preview of a draft: their responses are private,
-    never stored, and carry no ETag a reader's cache could share.
-    """
+    """Serve `view` to readers with validators, 304s and the shared page cache (see the module doc)."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -72,13 +174,26 @@ def conditional_page(view):
             return response
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
-        etag = f'"{fingerprint()}"'
-        not_modified = get_conditional_response(request, etag=etag)
+        state = content_state()
+        not_modified = get_conditional_response(
+            request, etag=etag(state), last_modified=int(state.last_modified)
+        )
         if not_modified is not None:
-            return not_modified
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200:
-            response.headers.setdefault("ETag", etag)
-        return response
+            return patch_reader_headers(not_modified, state)
+        # A signed-in reader's page is never shared, nor served from the shared cache.
+        shared = not request.user.is_authenticated
+        key = page_key(request, state)
+        response = cache.get(key) if shared else None
+        if response is None:
+            response = view(request, *args, **kwargs)
+            if response.status_code != 200:
+                return response
+            if shared:
+                store = _storer(request, key)
+                if getattr(response, "is_rendered", True):
+                    store(response)
+                else:
+                    response.add_post_render_callback(store)
+        return patch_reader_headers(response, state)
 
     return wrapper

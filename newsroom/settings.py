@@ -178,6 +178,18 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 TAGGIT_CASE_INSENSITIVE = True
 
+# Reader pages in the shared cache, keyed on the content fingerprint
+# (articles/caching.py): a change shows at once, whatever these say. Browsers
+# revalidate after NEWSROOM_BROWSER_MAX_AGE seconds (a cheap 304), a CDN after
+# NEWSROOM_CDN_MAX_AGE; entries of superseded fingerprints expire after
+# NEWSROOM_PAGE_CACHE_SECONDS.
+NEWSROOM_BROWSER_MAX_AGE = int(os.environ.get("NEWSROOM_BROWSER_MAX_AGE", "0"))
+NEWSROOM_CDN_MAX_AGE = int(os.environ.get("NEWSROOM_CDN_MAX_AGE", "60"))
+NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", "600"))
+# Names the deployed code in cache keys and ETags (e.g. the git commit); when
+# empty, the newest modification time of the code and templates stands in.
+NEWSROOM_RELEASE = os.environ.get("NEWSROOM_RELEASE", "")
+
 # The name, address and description readers and feeds see.
 NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")
 NEWSROOM_SITE_DESCRIPTION = os.environ.get(

@@ -31,10 +31,13 @@ PRODUCTION_ENV = {
 
 
 def manage(*args, env):
+    # The browser tests allow async-unsafe database access in this process
+    # only; a production process never has it (check --deploy flags it).
+    inherited = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=BASE_DIR,
-        env={**os.environ, **env},
+        env={**inherited, **env},
         capture_output=True,
         text=True,
         timeout=120,
