@@ -10,7 +10,7 @@ import difflib
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.utils import model_ngettext, unquote
+from django.contrib.admin.utils import display_for_value, model_ngettext, unquote
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
@@ -121,7 +121,7 @@ class PublishableAdmin(SimpleHistoryAdmin):
 
     @admin.action(description="Publish now", permissions=["publish"])
     def publish_now(self, request, queryset):
-        now = timezone.now()
+        now = timezone.now().replace(microsecond=0)  # what the form shows, so a later save changes nothing
 
         def publish(item):
             if item.is_published:
@@ -189,15 +189,17 @@ class PublishableAdmin(SimpleHistoryAdmin):
         new = get_object_or_404(records, history_id=request.GET.get("new"))
         if (old.history_date, old.history_id) > (new.history_date, new.history_id):
             old, new = new, old
-        changes = [
-            {
-                "field": self.opts.get_field(change.field).verbose_name,
-                "old": change.old,
-                "new": change.new,
-                "diff": word_diff(change.old, change.new),
-            }
-            for change in new.diff_against(old).changes
-        ]
+        changes = []
+        for change in new.diff_against(old).changes:
+            before, after = (display_for_value(value, "—") for value in (change.old, change.new))
+            changes.append(
+                {
+                    "field": self.opts.get_field(change.field).verbose_name,
+                    "old": before,
+                    "new": after,
+                    "diff": word_diff(before, after),
+                }
+            )
         return TemplateResponse(
             request,
             "admin/articles/history_compare.html",
@@ -256,6 +258,10 @@ class ArticleAdmin(PublishableAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("tags")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        return fieldsets if obj is not None else fieldsets[:-1]  # a new article has no record yet
 
     def get_inlines(self, request, obj):
         # Corrections and updates are notes on a published story.

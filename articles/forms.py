@@ -102,7 +102,7 @@ class PublishableAdminForm(forms.ModelForm):
         if self.instance.pk and cleaned_data.get("version") != self.latest_version():
             raise ValidationError(self.conflict_message(cleaned_data["version"]), code="conflict")
         if cleaned_data.get("status") == Status.PUBLISHED and not cleaned_data.get("published_at"):
-            cleaned_data["published_at"] = timezone.now()
+            cleaned_data["published_at"] = timezone.now().replace(microsecond=0)
         return cleaned_data
 
     def conflict_message(self, opened_version):
