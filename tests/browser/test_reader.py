@@ -93,6 +93,9 @@ def serious_violations(page):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("device", WIDTHS)
 def test_front_page_to_article_to_tag_to_search(live_server, page, screenshot, newsroom, device):
+    # A strict CSP is in force: any inline script or style would be blocked and logged as an error.
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.set_viewport_size({"width": WIDTHS[device], "height": 900})
     page.goto(live_server.url + "/")
     assert page.get_by_role("complementary", name="Breaking news").is_visible()
@@ -115,6 +118,8 @@ def test_front_page_to_article_to_tag_to_search(live_server, page, screenshot, n
     assert page.locator("mark").first.inner_text().lower() == "visa"
     assert page.locator(".result").count() >= 3
     screenshot(f"reader-{device}-4-search")
+    assert errors == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[device]
 
 
 @pytest.mark.django_db(transaction=True)
