@@ -376,6 +376,13 @@ def test_output_is_required_unless_checking(tmp_path):
         call_command("build_fixture", str(write_document(tmp_path)))
 
 
+def test_output_in_a_missing_directory_is_one_clear_line(tmp_path):
+    with pytest.raises(CommandError, match=r"missing/fixture\.json: cannot write"):
+        call_command(
+            "build_fixture", str(write_document(tmp_path)), output=str(tmp_path / "missing" / "fixture.json")
+        )
+
+
 def test_output_that_names_an_input_is_refused(tmp_path):
     path = write_document(tmp_path)
     with pytest.raises(CommandError, match="is an input"):

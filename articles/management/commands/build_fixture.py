@@ -44,11 +44,13 @@ class Command(BaseCommand):
             raise CommandError("--output PATH is required (or --check to write nothing)")
         # call_command() hands options over unparsed, so paths may arrive as text.
         documents, lexicon = [Path(path) for path in documents], Path(lexicon)
-        output = output and Path(output)
+        output = None if output is None else Path(output)
         if output is not None and output.resolve() in {path.resolve() for path in [*documents, lexicon]}:
             raise CommandError(f"{output}: is an input; choose another --output")
         try:
-            when = published_at and importing.parse_published_at(published_at, "--published-at")
+            when = (
+                None if published_at is None else importing.parse_published_at(published_at, "--published-at")
+            )
             result = importing.build(
                 documents, importing.load_lexicon(lexicon), title=title, published_at=when
             )
