@@ -243,6 +243,7 @@ class CorrectionInline(admin.StackedInline):
 class ArticleAdmin(PublishableAdmin):
     form = ArticleAdminForm
     list_display = ["title", "state", "published_at", "tag_list", "last_edit"]
+    list_per_page = 50  # rendering rows is the page's cost, whatever the number of articles
     list_filter = [StatusFilter, "tags", "published_at"]
     search_fields = ["title", "standfirst", "body"]
     date_hierarchy = "published_at"
