@@ -1,9 +1,11 @@
 """The editors' desk, through the admin as editors and reporters use it."""
 
+import json
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -311,6 +313,24 @@ def test_admin_form_stores_only_sanitised_html(editor_client, body):
         "alert(1)</script",
     ]:
         assert forbidden not in stored
+
+
+@pytest.mark.parametrize("body", HOSTILE_BODIES)
+def test_fixture_bodies_are_sanitised_too(db, tmp_path, body):
+    fixture = tmp_path / "hostile.json"
+    fields = {"title": "From a fixture", "standfirst": "Summary.", "body": body, "status": Status.DRAFT}
+    fields |= {"created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}
+    fixture.write_text(
+        json.dumps([{"model": "articles.article", "fields": {"slug": "from-a-fixture", **fields}}])
+    )
+
+    call_command("loaddata", fixture, verbosity=0)
+
+    stored = Article.objects.get(slug="from-a-fixture").body.lower()
+    assert "hi" in stored
+    assert not any(
+        forbidden in stored for forbidden in ["<script", "onclick", "onerror", "javascript", "data:"]
+    )
 
 
 def test_admin_form_keeps_the_markup_the_editor_offers(editor_client):
