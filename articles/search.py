@@ -5,9 +5,10 @@ its `count()` and slices each run one query, and a slice holds `Hit`s, each
 with its item, a rank and a title and snippet already escaped, with the
 matched words wrapped in `<mark>`. Only published items are ever found.
 
-The backend follows the database: `SQLiteBackend` queries the FTS5 table of
-migration 0003. A PostgreSQL backend goes in `BACKENDS` under "postgresql" and
-implements the same two methods, `count(terms)` and `hits(terms, start, stop)`.
+The backend follows the database (`BACKENDS`, keyed by `connection.vendor`):
+`SQLiteBackend` queries the FTS5 table of migration 0003, `PostgreSQLBackend`
+the weighted search vectors of migration 0004. Each implements the same two
+methods, `count(terms)` and `hits(terms, start, stop)`.
 """
 
 import re
