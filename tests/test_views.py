@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.db import OperationalError
 from django.template.loader import render_to_string
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -114,6 +115,14 @@ def test_staff_preview_a_draft_on_its_real_url(staff_client, make_article):
     assert '<meta name="robots" content="noindex">' in html
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
     assert not response.has_header("ETag")
+    assert Client().get(draft.get_absolute_url()).status_code == 404
+
+
+def test_staff_preview_a_scheduled_headline(staff_client, make_headline):
+    headline = make_headline(text="Coming at noon", published_at=timezone.now() + timedelta(hours=2))
+    html = staff_client.get(headline.get_absolute_url()).content.decode()
+    assert "Coming at noon" in html and "Preview — not published" in html
+    assert Client().get(headline.get_absolute_url()).status_code == 404
 
 
 def test_staff_without_view_permission_see_what_readers_see(client, make_article):
