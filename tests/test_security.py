@@ -237,3 +237,19 @@ def test_reader_pages_still_render_when_redis_is_down(client, published_article)
 
     assert [response.status_code for response in responses] == [200, 200]
     assert "Council passes the budget" in responses[1].content.decode()
+
+
+@pytest.mark.django_db
+@override_settings(SECURE_SSL_REDIRECT=True)
+def test_plain_http_redirects_to_https_except_the_health_check(client):
+    assert client.get("/healthz").status_code == 200
+    response = client.get("/")
+    assert (response.status_code, response["Location"]) == (301, "https://testserver/")
+    assert client.get("/", secure=True).status_code == 200
+
+
+@pytest.mark.django_db
+@override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"), SECURE_SSL_REDIRECT=True)
+def test_behind_a_tls_proxy_forwarded_https_requests_are_served(client):
+    assert client.get("/", HTTP_X_FORWARDED_PROTO="https").status_code == 200
+    assert client.get("/", HTTP_X_FORWARDED_PROTO="http").status_code == 301
