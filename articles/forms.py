@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import display_for_value
 from django.contrib.admin.widgets import AdminURLFieldWidget, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -127,7 +128,7 @@ class PublishableAdminForm(forms.ModelForm):
 
 
 def display_value(value):
-    return Truncator(strip_tags(str(value or "—"))).chars(120)
+    return Truncator(strip_tags(display_for_value(value, "—"))).chars(120)
 
 
 class ArticleAdminForm(PublishableAdminForm):

@@ -151,3 +151,35 @@ def test_reporter_finds_no_way_to_publish(live_server, page, screenshot, make_ar
 
     draft.refresh_from_db()
     assert (draft.title, draft.status) == ("Work in progress, revised", Status.DRAFT)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_second_editor_saving_the_same_version_is_told_what_changed(
+    live_server, browser, page, screenshot, make_article
+):
+    published_at = timezone.now().replace(microsecond=0) - timedelta(hours=1)  # as the form posts it
+    article = make_article(title="Council approves budget", published_at=published_at)
+    url = live_server.url + f"/admin/articles/article/{article.pk}/change/"
+    log_in(page, live_server, "eddie", "Editors")
+    page.goto(url)
+    other = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(other, live_server, "olga", "Editors")
+    other.goto(url)
+
+    other.get_by_label("Title:").fill("Council approves budget after all-night session")
+    other.get_by_role("button", name="Save", exact=True).click()
+    expect(other.locator(".messagelist")).to_contain_text("was changed successfully")
+    other.context.close()
+    page.get_by_label("Standfirst:").fill("My standfirst, written at the same time.")
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    expect(page.locator(".errornote")).to_be_visible()
+    expect(page.locator(".errorlist.nonfield")).to_contain_text("olga saved this article at")
+    expect(page.locator(".errorlist.nonfield")).to_contain_text(
+        "Now saved — title: “Council approves budget after all-night session”."
+    )
+    expect(page.get_by_label("Standfirst:")).to_have_value("My standfirst, written at the same time.")
+    screenshot("admin-10-conflict-refused")
+    article.refresh_from_db()
+    assert article.title == "Council approves budget after all-night session"
+    assert article.standfirst != "My standfirst, written at the same time."
