@@ -16,13 +16,11 @@ from .server import BASE_DIR, Gunicorn, prepare_database, prepare_static
 REPORT = Path(os.environ.get("NEWSROOM_STRESS_REPORT", BASE_DIR / "bench" / "out" / "stress.jsonl"))
 
 
-def pytest_collection_modifyitems(config, items):
-    selected = "stress" in (config.option.markexpr or "")
+def pytest_collection_modifyitems(items):
+    # pyproject's addopts deselect `stress` unless `-m stress` is given.
     for item in items:
         if "tests/stress/" in str(item.fspath):
             item.add_marker(pytest.mark.stress)
-            if not selected:
-                item.add_marker(pytest.mark.skip(reason="stress suite: run it with `pytest -m stress`"))
 
 
 @pytest.fixture(scope="session")
