@@ -24,12 +24,13 @@ PER_PAGE = 20
 
 
 def page_of(request, items, per_page=PER_PAGE, param="page"):
-    """The page of `items` that the query parameter `param` asks for; the first for anything unusable."""
+    """The page of `items` that query parameter `param` names: the first for junk, the last past the end."""
     return Paginator(items, per_page).get_page(request.GET.get(param))
 
 
 @conditional_page
 def front_page(request):
+    # One query for the lead and the latest; `or [None]` gives an empty site no lead.
     lead, *latest = Article.objects.published().for_listing()[: LATEST_COUNT + 1] or [None]
     return render(
         request,
