@@ -294,3 +294,9 @@ def test_healthz_answers_200_with_a_database_and_503_without(client, db, monkeyp
         patch.setattr(views.connection, "cursor", unreachable)
         response = client.get("/healthz")
     assert response.status_code == 503
+
+
+def test_front_page_of_an_empty_site(client, db):
+    response = client.get(reverse("articles:front-page"))
+    assert response.status_code == 200
+    assert "Nothing has been published yet." in response.content.decode()
