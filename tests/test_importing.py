@@ -371,6 +371,14 @@ def test_bad_input_is_refused_with_one_line_and_no_output(kind, tmp_path):
     assert list(output.parent.iterdir()) == [output]
 
 
+def test_a_headline_repeated_in_another_document_is_rejected_too(tmp_path):
+    first = write_document(tmp_path, "a.txt", headlines=["Markets Rally"])
+    second = write_document(tmp_path, "b.txt", headlines=["Other", "Markets Rally"])
+    with pytest.raises(CommandError, match=r"b\.txt:5: duplicate headline \(first at .*a\.txt:4\)"):
+        build_file(first, second)
+    assert not (tmp_path / "out.json").exists()
+
+
 def test_output_is_required_unless_checking(tmp_path):
     with pytest.raises(CommandError, match="--output PATH is required"):
         call_command("build_fixture", str(write_document(tmp_path)))
