@@ -7,6 +7,7 @@ permission) and in `save_model`, which also covers crafted POSTs and reverts.
 """
 
 import difflib
+import re
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -191,7 +192,7 @@ class PublishableAdmin(SimpleHistoryAdmin):
             old, new = new, old
         changes = []
         for change in new.diff_against(old).changes:
-            before, after = (display_for_value(value, "—") for value in (change.old, change.new))
+            before, after = (plain_text(display_for_value(value, "—")) for value in (change.old, change.new))
             changes.append(
                 {
                     "field": self.opts.get_field(change.field).verbose_name,
@@ -215,9 +216,17 @@ class PublishableAdmin(SimpleHistoryAdmin):
         )
 
 
+BLOCK_END = re.compile(r"<(?:br|/p|/h\d|/li|/blockquote|/pre)\b[^>]*>", re.IGNORECASE)
+
+
+def plain_text(html):
+    """The words of `html` without its markup, paragraphs kept apart."""
+    return " ".join(strip_tags(BLOCK_END.sub(" ", html)).split())
+
+
 def word_diff(old, new):
     """The text of `new` with the words removed since `old` in <del> and those added in <ins>; escaped."""
-    old_words, new_words = strip_tags(str(old or "")).split(), strip_tags(str(new or "")).split()
+    old_words, new_words = old.split(), new.split()
     parts = []
     matcher = difflib.SequenceMatcher(a=old_words, b=new_words, autojunk=False)
     for op, a1, a2, b1, b2 in matcher.get_opcodes():

@@ -551,9 +551,10 @@ def test_every_admin_save_records_one_version_with_its_author(editor_client, edi
 
 def test_history_page_compares_two_versions(editor_client, make_article):
     published_at = timezone.now().replace(microsecond=0)  # as the form posts it
-    article = make_article(title="Version one", body="<p>The river rose.</p>", published_at=published_at)
+    body = "<p>The river rose.</p><p>Nobody was hurt.</p>"
+    article = make_article(title="Version one", body=body, published_at=published_at)
     editor_client.post(
-        change_url(article), form_data(article, title="Version two", body="<p>The river fell.</p>")
+        change_url(article), form_data(article, title="Version two", body=body.replace("rose", "fell"))
     )
     new, old = article.history.all()[:2]
 
@@ -565,7 +566,7 @@ def test_history_page_compares_two_versions(editor_client, make_article):
 
     assert 'id="compare-versions"' in history.text
     assert {change["field"] for change in compare.context["changes"]} == {"title", "body"}
-    assert "<del>rose.</del> <ins>fell.</ins>" in compare.text
+    assert "<del>rose.</del> <ins>fell.</ins> <span>Nobody was hurt.</span>" in compare.text
     assert "<del>one</del> <ins>two</ins>" in compare.text
 
 
