@@ -160,8 +160,9 @@ def test_dark_mode_focus_and_skip_link(live_server, page, screenshot, newsroom):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_print_stylesheet_hides_navigation(live_server, page, newsroom):
+def test_print_stylesheet_hides_navigation(live_server, page, screenshot, newsroom):
     page.emulate_media(media="print")
     page.goto(live_server.url + newsroom.get_absolute_url())
     assert page.locator(".sections").is_hidden()
     assert page.locator(".story-body").is_visible()
+    screenshot("reader-print-article")
