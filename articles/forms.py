@@ -100,15 +100,18 @@ class PublishableAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        if self.instance.pk and cleaned_data.get("version") != self.latest_version():
-            raise ValidationError(self.conflict_message(cleaned_data["version"]), code="conflict")
+        latest = self.instance.pk and self.latest_version()
+        if latest and cleaned_data.get("version") != latest:
+            raise ValidationError(self.conflict_message(cleaned_data.get("version", "")), code="conflict")
         if cleaned_data.get("status") == Status.PUBLISHED and not cleaned_data.get("published_at"):
             cleaned_data["published_at"] = timezone.now().replace(microsecond=0)
         return cleaned_data
 
     def conflict_message(self, opened_version):
         latest = self.instance.history.select_related("history_user").first()
-        opened = self.instance.history.filter(history_id=opened_version or None).first()
+        opened = None
+        if opened_version.isdigit():
+            opened = self.instance.history.filter(history_id=opened_version).first()
         opts = self.instance._meta
         if opened is None:
             changed = [field.name for field in opts.fields if field.name in self.fields]

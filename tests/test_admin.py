@@ -525,6 +525,17 @@ def test_second_save_of_the_same_version_is_refused_with_what_changed(client, ed
     )
 
 
+@pytest.mark.parametrize("version", ["", "not-a-number", "999999"])
+def test_a_missing_or_forged_version_is_refused_too(editor_client, make_article, version):
+    article = make_article(title="First title")
+
+    response = editor_client.post(change_url(article), form_data(article, title="Changed", version=version))
+
+    assert response.status_code == 200
+    assert "after you opened it" in response.context["adminform"].form.non_field_errors()[0]
+    assert Article.objects.get().title == "First title"
+
+
 def test_save_after_reloading_goes_through(editor_client, make_article):
     article = make_article(title="First title")
     editor_client.post(change_url(article), form_data(article, title="Second title"))
