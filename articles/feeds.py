@@ -13,7 +13,6 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
 from .models import Article, Headline, Tag
-from .templatetags.reader import headline_href
 
 FEED_LENGTH = 30
 
@@ -89,7 +88,7 @@ class HeadlinesFeed(Feed):
         return escape(headline.text)
 
     def item_link(self, headline):
-        return headline_href(headline)
+        return headline.link
 
     def item_guid(self, headline):
         return headline.get_absolute_url()

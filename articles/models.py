@@ -346,10 +346,19 @@ class Headline(Publishable):
 
     @property
     def link(self):
-        """Where the headline takes a reader: its article, its external URL, or nowhere."""
-        if self.article_id:
+        """Where the headline takes a reader: its article once published, its web link, else its own page.
+
+        Only http(s) links leave the site: a `javascript:` or `data:` URL from a fixture never becomes a link.
+        """
+        if self.article_id and self.article.is_published:
             return self.article.get_absolute_url()
-        return self.url or None
+        if self.is_external:
+            return self.url
+        return self.get_absolute_url()
+
+    @property
+    def is_external(self):
+        return self.url.startswith(("https://", "http://"))
 
 
 class TaggedItemManager(models.Manager):

@@ -17,7 +17,7 @@ from .caching import conditional_page
 from .models import Article, Headline, Tag, TagRedirect
 
 LATEST_COUNT = 10
-RAIL_LENGTH = 15
+RAIL_LENGTH = 20
 TAG_NAV_LENGTH = 12
 RELATED_COUNT = 5
 PER_PAGE = 20

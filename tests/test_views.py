@@ -1,8 +1,12 @@
+import html
+import io
 import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission, User
+from django.core.management import call_command
 from django.db import OperationalError
 from django.template.loader import render_to_string
 from django.test import Client
@@ -48,6 +52,16 @@ def test_front_page_shows_lead_latest_rail_and_tags(client, make_article, make_h
     )
     assert f'<a href="{older.get_absolute_url()}">Second in the rail</a>' in html
     assert '<a href="/tags/trade/">Trade</a>' in html
+
+
+def test_front_page_shows_the_whole_seed_rail_in_document_order(client, db):
+    call_command("loaddata", "seed", stdout=io.StringIO())
+    page = front(client)
+    document = (settings.BASE_DIR / "fixtures" / "source" / "000_4972f22f92c2959a.txt").read_text()
+    headlines = [line.strip() for line in document.split("\n\n\n", 1)[1].splitlines() if line.strip()]
+    assert len(headlines) == 17
+    positions = [page.index(html.escape(text, quote=False)) for text in headlines]
+    assert positions == sorted(positions)
 
 
 def test_headline_without_a_link_goes_to_its_own_page(client, make_headline, make_article):

@@ -14,22 +14,6 @@ register = template.Library()
 JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
-@register.filter
-def headline_href(headline):
-    """Where a headline takes a reader: its article once published, its web link, else its own page."""
-    if headline.article_id and headline.article.is_published:
-        return headline.article.get_absolute_url()
-    if headline.url.startswith(("https://", "http://")):
-        return headline.url
-    return headline.get_absolute_url()
-
-
-@register.filter
-def is_external(headline):
-    """Whether the headline links away from the site."""
-    return headline_href(headline).startswith(("https://", "http://"))
-
-
 @register.simple_tag(takes_context=True)
 def canonical_url(context):
     """This page's absolute URL without query parameters, except a page number past the first."""
