@@ -155,20 +155,29 @@ def get(url, timeout=5):
 
 
 class Gunicorn:
-    """`gunicorn newsroom.wsgi` with the project's gunicorn.conf.py, 2 workers, on a free loopback port."""
+    """`gunicorn newsroom.wsgi` with the project's gunicorn.conf.py (plus a readiness hook, see
+    tests/stress/gunicorn.conf.py), 2 workers, on a free loopback port."""
 
     def __init__(self, database_url, static_root, log, env):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
-        self.env = django_env(database_url, static_root, GUNICORN_ACCESS_LOG="/dev/null", **env)
+        self.ready_dir = log.parent / f"ready-{self.port}"
+        self.ready_dir.mkdir()
+        self.env = django_env(
+            database_url,
+            static_root,
+            GUNICORN_ACCESS_LOG="/dev/null",
+            NEWSROOM_STRESS_READY_DIR=str(self.ready_dir),
+            **env,
+        )
         self.process = None
 
     def start(self):
         command = [
             str(BIN / "gunicorn"),
             "--config",
-            "gunicorn.conf.py",
+            str(Path(__file__).with_name("gunicorn.conf.py")),
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
@@ -183,7 +192,9 @@ class Gunicorn:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise AssertionError(f"gunicorn exited:\n{self.log.read_text()[-3000:]}")
-            if get(self.url + "/healthz", timeout=2)[0] == 200 and len(self.workers()) == 2:
+            workers = self.workers()
+            ready = len(workers) == 2 and all((self.ready_dir / str(pid)).exists() for pid in workers)
+            if ready and get(self.url + "/healthz", timeout=2)[0] == 200:
                 return
             time.sleep(0.2)
         raise AssertionError(f"gunicorn did not start:\n{self.log.read_text()[-3000:]}")
@@ -205,37 +216,19 @@ class Gunicorn:
         return live
 
     def wait_for_workers(self, replacing, timeout=15.0):
-        """Seconds until the master has 2 workers again, none of them in `replacing`, and until both
-        have loaded the app and can serve: {"respawn_s": ..., "ready_s": ...}."""
+        """Seconds until the master has 2 workers again that are not in `replacing` (respawn_s), and
+        until both have loaded the app and can serve (ready_s). Old workers may still be draining."""
         started = time.monotonic()
         respawn = None
         while time.monotonic() - started < timeout:
-            workers = self.workers()
-            if len(workers) == 2 and not set(workers) & set(replacing):
+            workers = [pid for pid in self.workers() if pid not in replacing]
+            if len(workers) >= 2:
                 if respawn is None:
                     respawn = time.monotonic() - started
-                if self.ready(workers):
+                if all((self.ready_dir / str(pid)).exists() for pid in workers):
                     return {"respawn_s": round(respawn, 3), "ready_s": round(time.monotonic() - started, 3)}
             time.sleep(0.01)
         return {"respawn_s": respawn if respawn is not None else float("inf"), "ready_s": float("inf")}
-
-    @staticmethod
-    def ready(workers):
-        """Whether each worker has loaded the app and entered its loop.
-
-        A worker's heartbeat file (an unlinked file under gunicorn's worker_tmp_dir) is created
-        with the wall-clock time; the worker's loop, which starts after the app is loaded, sets it
-        to `time.monotonic()`, a far smaller number.
-        """
-        for pid in workers:
-            try:
-                fds = list(Path(f"/proc/{pid}/fd").iterdir())
-                beats = [fd for fd in fds if "gunicorn" in os.readlink(fd) and "(deleted)" in os.readlink(fd)]
-                if not beats or min(os.stat(fd).st_mtime for fd in beats) > 1e9:
-                    return False
-            except (FileNotFoundError, ProcessLookupError, PermissionError):
-                return False
-        return True
 
     def signal(self, signum, pid=None):
         os.kill(pid or self.process.pid, signum)
