@@ -114,23 +114,19 @@ def version(state):
     return hashlib.blake2b("|".join(parts).encode(), digest_size=12).hexdigest()
 
 
-def etag(state):
-    return f'"{version(state)}"'
-
-
-def page_key(request, state):
+def page_key(request, page_version):
     url = hashlib.blake2b(request.build_absolute_uri().encode(), digest_size=16).hexdigest()
-    return f"page:{version(state)}:{url}"
+    return f"page:{page_version}:{url}"
 
 
-def patch_reader_headers(response, state):
+def patch_reader_headers(response, state, etag):
     """ETag, Last-Modified and a Cache-Control that lets a CDN keep the page briefly.
 
     Browsers revalidate every time (a cheap 304); a shared cache may serve the
     page for `NEWSROOM_CDN_MAX_AGE` seconds, and keep serving it while the
     origin is down.
     """
-    response.headers.setdefault("ETag", etag(state))
+    response.headers.setdefault("ETag", etag)
     response.headers.setdefault("Last-Modified", http_date(state.last_modified))
     patch_cache_control(
         response,
@@ -175,14 +171,14 @@ def conditional_page(view):
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
         state = content_state()
-        not_modified = get_conditional_response(
-            request, etag=etag(state), last_modified=int(state.last_modified)
-        )
+        page_version = version(state)
+        etag = f'"{page_version}"'
+        not_modified = get_conditional_response(request, etag=etag, last_modified=int(state.last_modified))
         if not_modified is not None:
-            return patch_reader_headers(not_modified, state)
+            return patch_reader_headers(not_modified, state, etag)
         # A signed-in reader's page is never shared, nor served from the shared cache.
         shared = not request.user.is_authenticated
-        key = page_key(request, state)
+        key = page_key(request, page_version)
         response = cache.get(key) if shared else None
         if response is None:
             response = view(request, *args, **kwargs)
@@ -194,6 +190,6 @@ def conditional_page(view):
                     store(response)
                 else:
                     response.add_post_render_callback(store)
-        return patch_reader_headers(response, state)
+        return patch_reader_headers(response, state, etag)
 
     return wrapper

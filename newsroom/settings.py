@@ -104,7 +104,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several gunicorn workers write to one file: WAL lets readers run beside a
     # writer, IMMEDIATE takes the write lock up front (no deadlocked upgrades)
     # and the timeout waits for it instead of raising "database is locked".
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections persist like PostgreSQL's (DJANGO_CONN_MAX_AGE): opening one
+    # runs the PRAGMAs and registers Django's SQL functions, 2 ms of CPU that
+    # would otherwise be spent on every request.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
