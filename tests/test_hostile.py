@@ -616,6 +616,16 @@ def test_loaddata_refuses_rows_readers_could_not_reach_with_a_clear_message(tmp_
 
 @needs_safe_loaddata
 @pytest.mark.django_db
+def test_loaddata_refuses_a_tag_slug_readers_could_not_reach(tmp_path):
+    rows = [{"model": "articles.tag", "fields": {"name": "Économie", "slug": "économie", "description": ""}}]
+    with pytest.raises(CommandError) as error:
+        call_command("loaddata", hand_made_fixture(tmp_path / "tag.json", rows), stdout=StringIO())
+    assert "tag 'économie': slug" in str(error.value)
+    assert not Tag.objects.exists()
+
+
+@needs_safe_loaddata
+@pytest.mark.django_db
 def test_loaddata_stores_text_in_nfc_without_invisible_characters(client, tmp_path):
     rows = [
         article_row(
