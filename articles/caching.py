@@ -20,9 +20,11 @@ Every reader page, feed and sitemap is wrapped in `conditional_page`:
 - staff get private, unstored responses (they may be previewing drafts);
 - readers get `ETag`, `Last-Modified` and a `Cache-Control` for a CDN, and a
   304 when their copy is current, before the view runs;
-- anonymous readers' 200 responses are stored in the shared cache (Redis
-  when `REDIS_URL` is set) under the fingerprint and the URL, and later
-  requests for the same URL and fingerprint are served from there.
+- anonymous readers' 200 responses are marked shareable, and
+  `articles.middleware.PageCacheMiddleware` stores them whole in the shared
+  cache (Redis when `REDIS_URL` is set) under the page version and the URL,
+  and serves later requests for the same URL and version from there, before
+  sessions, CSRF, authentication and the view run.
 """
 
 import hashlib
@@ -32,7 +34,6 @@ from functools import lru_cache, wraps
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -151,16 +152,21 @@ def is_storable(request, response):
     )
 
 
-def _storer(request, key):
-    def store(response):
-        if is_storable(request, response):
-            cache.set(key, response, settings.NEWSROOM_PAGE_CACHE_SECONDS)
-
-    return store
+def reader_state(request):
+    """The content state and page version for `request`, read once per request."""
+    if not hasattr(request, "_newsroom_page_state"):
+        state = content_state()
+        request._newsroom_page_state = (state, version(state))
+    return request._newsroom_page_state
 
 
 def conditional_page(view):
-    """Serve `view` to readers with validators, 304s and the shared page cache (see the module doc)."""
+    """Serve `view` to readers with validators and 304s, and offer their pages to the shared cache.
+
+    `articles.middleware.PageCacheMiddleware` stores the pages marked here as
+    shareable (anonymous readers' 200s) and serves them before the rest of the
+    middleware runs.
+    """
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -170,26 +176,16 @@ def conditional_page(view):
             return response
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
-        state = content_state()
-        page_version = version(state)
+        state, page_version = reader_state(request)
         etag = f'"{page_version}"'
         not_modified = get_conditional_response(request, etag=etag, last_modified=int(state.last_modified))
         if not_modified is not None:
             return patch_reader_headers(not_modified, state, etag)
-        # A signed-in reader's page is never shared, nor served from the shared cache.
-        shared = not request.user.is_authenticated
-        key = page_key(request, page_version)
-        response = cache.get(key) if shared else None
-        if response is None:
-            response = view(request, *args, **kwargs)
-            if response.status_code != 200:
-                return response
-            if shared:
-                store = _storer(request, key)
-                if getattr(response, "is_rendered", True):
-                    store(response)
-                else:
-                    response.add_post_render_callback(store)
+        response = view(request, *args, **kwargs)
+        if response.status_code != 200:
+            return response
+        # A signed-in reader's page is never shared.
+        response.newsroom_shareable = not request.user.is_authenticated
         return patch_reader_headers(response, state, etag)
 
     return wrapper

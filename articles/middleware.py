@@ -7,10 +7,14 @@ The reader Content-Security-Policy is `CONTENT_SECURITY_POLICY` in settings
 import base64
 import hashlib
 import re
-from functools import cache
+from functools import lru_cache
 
 from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
+from django.utils.cache import get_conditional_response
+
+from .caching import is_storable, page_key, reader_state
 
 # Powerful browser features no page of the site uses.
 PERMISSIONS_POLICY = ", ".join(
@@ -42,9 +46,14 @@ ADMIN_POLICY_REPLACE = {
 IMPORT_MAP = re.compile(rb"<script\b[^>]*\btype=[\"']?importmap[\"']?[^>]*>(.*?)</script>", re.DOTALL | re.I)
 
 
-@cache
+@lru_cache
 def admin_prefix():
     return reverse("admin:index")
+
+
+@lru_cache
+def health_check_path():
+    return reverse("articles:healthz")
 
 
 def client_ip(request):
@@ -104,3 +113,49 @@ class AdminContentSecurityPolicyMiddleware:
             "'sha256-{}'".format(base64.b64encode(hashlib.sha256(body).digest()).decode("ascii"))
             for body in IMPORT_MAP.findall(response.content)
         ]
+
+
+class PageCacheMiddleware:
+    """Serves anonymous readers' pages whole from the shared cache, before the rest of the stack.
+
+    Sits right after WhiteNoise. A GET or HEAD without a session cookie (so
+    never staff, never a signed-in user) is looked up under the page version
+    of `articles.caching` (content fingerprint, release, site settings) and the
+    URL: a hit costs one indexed query and one cache read, and answers
+    `If-None-Match`/`If-Modified-Since` with 304. On a miss the request goes on,
+    and a response that `conditional_page` marked shareable is stored as it
+    leaves, with every header the inner middleware added (CSP and the rest).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.method not in ("GET", "HEAD")
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
+            or request.path_info.startswith(admin_prefix())
+            # The health check must answer 503, not fail here, when the database is down.
+            or request.path_info == health_check_path()
+        ):
+            return self.get_response(request)
+        state, page_version = reader_state(request)
+        key = page_key(request, page_version)
+        cached = cache.get(key)
+        if cached is not None:
+            return self.not_modified(request, cached, state) or cached
+        response = self.get_response(request)
+        if getattr(response, "newsroom_shareable", False) and is_storable(request, response):
+            cache.set(key, response, settings.NEWSROOM_PAGE_CACHE_SECONDS)
+        return response
+
+    @staticmethod
+    def not_modified(request, cached, state):
+        response = get_conditional_response(
+            request, etag=cached.get("ETag"), last_modified=int(state.last_modified)
+        )
+        if response is not None:
+            for header in ("ETag", "Last-Modified", "Cache-Control", "Vary"):
+                if header in cached:
+                    response[header] = cached[header]
+        return response

@@ -318,3 +318,31 @@ def test_a_redis_outage_serves_uncached_pages_that_still_change(client, story):
         story.title = "Harbour walls rebuilt"
         story.save()
         assert "Harbour walls rebuilt" in html(client, FRONT)
+
+
+def test_a_page_served_from_the_cache_keeps_every_security_header(client, story):
+    first = client.get(story.get_absolute_url())
+    with CaptureQueriesContext(connection) as queries:
+        hit = client.get(story.get_absolute_url())
+
+    assert len(queries) == 1
+    assert hit.content == first.content
+    headers = ["Content-Security-Policy", "Permissions-Policy", "X-Frame-Options", "ETag", "Cache-Control"]
+    for header in headers:
+        assert hit[header] == first[header], header
+
+
+def test_a_cache_hit_answers_conditional_requests_with_304(client, story):
+    first = client.get(story.get_absolute_url())
+
+    response = client.get(story.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert response.status_code == 304
+    assert response["ETag"] == first["ETag"]
+    assert "public" in response["Cache-Control"]
+
+
+def test_the_health_check_bypasses_the_page_cache(client, db):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/healthz").status_code == 200
+    assert len(queries) == 1
