@@ -146,6 +146,9 @@ class PageCacheMiddleware:
             return self.not_modified(request, cached, state) or cached
         response = self.get_response(request)
         if getattr(response, "newsroom_shareable", False) and is_storable(request, response):
+            # One piece of bytes: a feed is written in thousands of small ones,
+            # which would be unpickled and sent one by one on every hit.
+            response.content = response.content
             cache.set(key, response, settings.NEWSROOM_PAGE_CACHE_SECONDS)
         return response
 
