@@ -268,7 +268,8 @@ def wrk(port, path, seconds, connections, headers=()):
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_REPORT)
     try:
-        args = [WRK, f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", script.name]
+        args = [WRK, f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s"]
+        args += ["-s", script.name]
         for header in headers:
             args += ["-H", header]
         result = subprocess.run(
@@ -332,6 +333,7 @@ def versions():
 
 def one_run(kind, articles, seconds, connections, redis, fresh):
     url = prepare_database(kind, articles, fresh)
+    load_before = os.getloadavg()[0]
     env = base_env(url, redis)
     manage(env, "collectstatic", "--noinput", "-v0")
     info = inspect(env)
@@ -371,6 +373,8 @@ def one_run(kind, articles, seconds, connections, redis, fresh):
         "counts": info["counts"],
         "cache": "redis" if redis else "locmem",
         "seconds_per_url": seconds,
+        # Other work on the machine skews every figure: the 1-minute load average around the run.
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "connections": connections,
         "urls": urls,
         "queries_uncached": info["queries"],
@@ -384,6 +388,8 @@ def table(result):
     lines = [
         f"### {result['database']}, {result['counts']['articles']:,} articles / "
         f"{result['counts']['headlines']:,} headlines, cache: {result['cache']}",
+        "",
+        f"Load average before and after: {result['load_average'][0]} / {result['load_average'][1]}.",
         "",
         "| page | cached req/s | p50 ms | p99 ms | ratio "
         "| uncached req/s | p50 ms | p99 ms | ratio | queries |",
