@@ -26,6 +26,7 @@ from django.utils.html import format_html_join, strip_tags
 from simple_history.admin import SimpleHistoryAdmin
 from taggit.models import Tag as TaggitTag
 
+from . import admin_imports  # noqa: F401  (registers the read-only import trail)
 from .forms import (
     PUBLISHING_HELP,
     ArticleAdminForm,

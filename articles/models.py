@@ -398,3 +398,31 @@ class TaggedHeadline(TaggedItemBase):
         return self.content_object.natural_key() + self.tag.natural_key()
 
     natural_key.dependencies = ["articles.headline", "articles.tag"]
+
+
+class ImportRecord(models.Model):
+    """The audit trail of `loaddata`: who loaded which fixture files, when, and what it did to the rows."""
+
+    user = models.CharField(max_length=150, help_text="The person or account that ran the import.")
+    imported_at = models.DateTimeField(default=timezone.now, db_index=True)
+    fixtures = models.TextField(help_text="The fixture files loaded, one per line.")
+    created = models.PositiveIntegerField(default=0, help_text="Rows the import added.")
+    updated = models.PositiveIntegerField(default=0, help_text="Existing rows the import changed.")
+    unchanged = models.PositiveIntegerField(default=0, help_text="Existing rows already as in the fixture.")
+    skipped = models.PositiveIntegerField(
+        default=0, help_text="Rows left as they were because an editor changed them since they were imported."
+    )
+    report = models.TextField(blank=True, help_text="One line for each skipped row.")
+    stamps = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The edit time the import gave each article and headline, by 'model:slug': a row whose "
+        "edit time still matches was not edited since.",
+    )
+
+    class Meta:
+        ordering = ["-imported_at", "-pk"]
+
+    def __str__(self):
+        first = self.fixtures.splitlines()[0] if self.fixtures else "(no fixture)"
+        return f"{first} by {self.user} at {self.imported_at:%Y-%m-%d %H:%M}"
