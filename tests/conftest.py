@@ -4,11 +4,20 @@ import itertools
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from articles.models import Article, Headline, Status
 
 _counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def empty_page_cache():
+    """Each test starts with an empty cache: no page rendered by another test is served to this one."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
