@@ -1,10 +1,12 @@
 """Template helpers for reader pages: links, canonical and page URLs, JSON-LD."""
 
 import json
+from functools import lru_cache
 
 from django import template
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -12,6 +14,21 @@ register = template.Library()
 
 # As Django's json_script: inside <script>, these could end the element or start markup.
 JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@lru_cache(maxsize=256)
+def _site_url(name, root_urlconf, urlconf, prefix):
+    return reverse(name, urlconf=urlconf)
+
+
+@register.simple_tag
+def site_url(name):
+    """`{% url name %}` for a route without arguments, reversed once per URLconf and script prefix.
+
+    The header, footer and feed links are the same on every page: reversing them cost a good part of
+    each render.
+    """
+    return _site_url(name, settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
 
 
 @register.simple_tag(takes_context=True)
