@@ -12,6 +12,7 @@ from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
 
 from .models import Article, Headline, Status
+from .text import ControlCharacterError, normalise_text
 
 # What the body editor offers, kept within articles.html.ALLOWED_TAGS: anything
 # else it produced would be dropped by the sanitiser on save.
@@ -73,7 +74,10 @@ class TagNamesField(forms.Field):
     def to_python(self, value):
         names = {}
         for name in value or []:
-            name = " ".join(str(name).split())
+            try:
+                name = " ".join(normalise_text(str(name)).split())
+            except ControlCharacterError as error:
+                raise ValidationError(f"Tag “{name}”: {error}.", code="control_character") from None
             if name:
                 names.setdefault(name.casefold(), name)
         return list(names.values())
@@ -100,6 +104,12 @@ class PublishableAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        for name in ("title", "text", "standfirst", "byline"):
+            if isinstance(cleaned_data.get(name), str):
+                try:
+                    cleaned_data[name] = normalise_text(cleaned_data[name])
+                except ControlCharacterError as error:
+                    self.add_error(name, f"{str(error).capitalize()}.")
         latest = self.instance.pk and self.latest_version()
         if latest and cleaned_data.get("version") != latest:
             raise ValidationError(self.conflict_message(cleaned_data.get("version", "")), code="conflict")
