@@ -319,7 +319,17 @@ class Headline(Publishable):
     class Meta:
         ordering = ["position", "-published_at", "pk"]
         permissions = [("publish_headline", "Can publish, schedule and unpublish headlines")]
-        indexes = [models.Index(fields=["status", "-published_at"], name="headline_status_pub_idx")]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="headline_status_pub_idx"),
+            # The rail (published, in position order): read in index order, stopping at its length,
+            # instead of sorting every published headline on every page.
+            models.Index(fields=["status", "position", "-published_at"], name="headline_rail_idx"),
+            # The breaking banner on every page: the few flagged headlines, not a scan of them all.
+            # Partial, so it holds only the flagged ones and the planner knows they are few.
+            models.Index(
+                fields=["status", "published_at"], condition=Q(is_breaking=True), name="headline_breaking_idx"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(slug=""), name="headline_slug_not_empty"),
             models.CheckConstraint(condition=~Q(text=""), name="headline_text_not_empty"),
