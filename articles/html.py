@@ -3,9 +3,32 @@
 import nh3
 
 ALLOWED_TAGS = {
-    "p", "br", "h2", "h3", "h4", "blockquote", "ul", "ol", "li",
-    "strong", "em", "b", "i", "u", "s", "sub", "sup", "code", "pre",
-    "a", "figure", "figcaption", "hr", "abbr", "cite", "q",
+    "p",
+    "br",
+    "h2",
+    "h3",
+    "h4",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "u",
+    "s",
+    "sub",
+    "sup",
+    "code",
+    "pre",
+    "a",
+    "figure",
+    "figcaption",
+    "hr",
+    "abbr",
+    "cite",
+    "q",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}

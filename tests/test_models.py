@@ -63,7 +63,9 @@ def test_ascii_slug_cuts_at_a_word_boundary():
 
 
 def test_article_body_is_sanitised_on_save(make_article):
-    article = make_article(body='<p onclick="x()">Hi<script>alert(1)</script></p><a href="javascript:x">l</a>')
+    article = make_article(
+        body='<p onclick="x()">Hi<script>alert(1)</script></p><a href="javascript:x">l</a>'
+    )
     article.refresh_from_db()
     assert "script" not in article.body
     assert "onclick" not in article.body

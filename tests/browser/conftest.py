@@ -26,7 +26,9 @@ CHROMIUM_ARGS = [
 # to run beside one unless told it is safe. Set here, for the tests only.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-SCREENSHOTS = Path(os.environ.get("NEWSROOM_SCREENSHOTS", Path(__file__).resolve().parents[2] / "bench" / "out"))
+SCREENSHOTS = Path(
+    os.environ.get("NEWSROOM_SCREENSHOTS", Path(__file__).resolve().parents[2] / "bench" / "out")
+)
 
 
 def pytest_collection_modifyitems(items):
