@@ -18,6 +18,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from admin_forms import submit_admin_form
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -213,54 +214,9 @@ def editor(client, django_user_model):
     return client
 
 
-class AdminForm(HTMLParser):
-    """The fields the admin's add or change form would submit, as a browser would."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.data, self.in_form, self.textarea, self.select = {}, False, None, None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = {name: value or "" for name, value in attrs}
-        if tag == "form" and attrs.get("id", "").endswith("_form"):
-            self.in_form = True
-        if tag == "option" and self.select and "selected" in attrs:
-            self.data[self.select].append(attrs.get("value", ""))
-        if not self.in_form or "disabled" in attrs or not attrs.get("name"):
-            return
-        name, kind = attrs["name"], attrs.get("type", "text")
-        if tag == "input" and kind not in {"submit", "button", "file", "image", "reset"}:
-            if kind not in {"checkbox", "radio"} or "checked" in attrs:
-                self.data.setdefault(name, []).append(attrs.get("value", "on" if kind == "checkbox" else ""))
-        elif tag == "textarea":
-            self.textarea = name
-            self.data.setdefault(name, []).append("")
-        elif tag == "select":
-            self.select = name
-            self.data.setdefault(name, [])
-
-    def handle_data(self, data):
-        if self.textarea:
-            self.data[self.textarea][-1] += data
-
-    def handle_endtag(self, tag):
-        if tag == "textarea":
-            self.textarea = None
-        elif tag == "select":
-            self.select = None
-        elif tag == "form":
-            self.in_form = False
-
-
 def admin_add(client, model, **fields):
     """POST the admin's add form for `model` with `fields`; the response (302 when saved)."""
-    url = f"/admin/articles/{model}/add/"
-    parser = AdminForm()
-    parser.feed(client.get(url).content.decode())
-    data = parser.data | {"_save": ["Save"]}
-    for name, value in fields.items():
-        data[name] = value if isinstance(value, list) else [value]
-    return client.post(url, data)
+    return submit_admin_form(client, f"/admin/articles/{model}/add/", **fields)
 
 
 def form_errors(response):

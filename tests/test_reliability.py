@@ -14,10 +14,10 @@ import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from admin_forms import submit_admin_form
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -149,58 +149,6 @@ def file_dump_hash(db):
     return hashlib.sha256(canonical(json.loads(result.stdout)).encode()).hexdigest()
 
 
-class FormParser(HTMLParser):
-    """The values a browser would submit from the admin's change form."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.data, self.in_form, self.textarea, self.select, self.multi = {}, False, None, None, set()
-
-    def add(self, name, value):
-        self.data.setdefault(name, []).append(value)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and attrs.get("id", "").endswith("_form"):
-            self.in_form = True
-        if tag == "option" and self.select and "selected" in attrs:
-            self.add(self.select, attrs.get("value", ""))
-        if not self.in_form or "disabled" in attrs or not attrs.get("name"):
-            return
-        name = attrs["name"]
-        kind = attrs.get("type", "text")
-        if tag == "input" and kind not in {"submit", "button", "file", "image", "reset"}:
-            if kind not in {"checkbox", "radio"} or "checked" in attrs:
-                self.add(name, attrs.get("value", "on" if kind == "checkbox" else ""))
-        elif tag == "textarea":
-            self.textarea = name
-            self.add(name, "")
-        elif tag == "select":
-            self.select = name
-            self.data.setdefault(name, [])
-
-    def handle_data(self, data):
-        if self.textarea:
-            self.data[self.textarea][-1] += data
-
-    def handle_endtag(self, tag):
-        if tag == "textarea":
-            self.textarea = None
-        elif tag == "select":
-            self.select = None
-        elif tag == "form":
-            self.in_form = False
-
-
-def admin_form(client, url):
-    response = client.get(url)
-    assert response.status_code == 200
-    parser = FormParser()
-    parser.feed(response.content.decode())
-    assert parser.data, f"no change form at {url}"
-    return parser.data
-
-
 @pytest.fixture
 def editor_client(client, django_user_model):
     user = django_user_model.objects.create_superuser("editor", "editor@example.com", "a-long-test-password")
@@ -219,10 +167,7 @@ def form_errors(response):
 def edit_in_admin(client, obj, **changes):
     opts = obj._meta
     url = f"/admin/{opts.app_label}/{opts.model_name}/{obj.pk}/change/"
-    data = admin_form(client, url)
-    for field, value in changes.items():
-        data[field] = [value]
-    response = client.post(url, data | {"_save": ["Save"]})
+    response = submit_admin_form(client, url, **changes)
     assert response.status_code == 302, form_errors(response)
 
 
@@ -402,16 +347,15 @@ def test_each_item_an_admin_action_publishes_gets_one_history_record(editor_clie
 
 @pytest.mark.django_db
 def test_an_admin_addition_leaves_one_history_record(editor_client):
-    data = admin_form(editor_client, "/admin/articles/article/add/")
-    data |= {
-        "title": ["Added in the admin"],
-        "slug": ["added-in-the-admin"],
-        "standfirst": ["A summary."],
-        "body": ["<p>Body.</p>"],
-        "status": [Status.DRAFT],
-        "_save": ["Save"],
-    }
-    response = editor_client.post("/admin/articles/article/add/", data)
+    response = submit_admin_form(
+        editor_client,
+        "/admin/articles/article/add/",
+        title="Added in the admin",
+        slug="added-in-the-admin",
+        standfirst="A summary.",
+        body="<p>Body.</p>",
+        status=Status.DRAFT,
+    )
     assert response.status_code == 302, form_errors(response)
 
     article = Article.objects.get(slug="added-in-the-admin")
