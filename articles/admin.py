@@ -33,6 +33,7 @@ from .forms import (
     HeadlineAdminForm,
     MergeTagsForm,
     ScheduleForm,
+    TagAdminForm,
 )
 from .models import (
     Article,
@@ -355,6 +356,7 @@ def merge_tags(survivor, others):
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
+    form = TagAdminForm
     list_display = ["name", "slug", "article_count", "headline_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}

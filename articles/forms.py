@@ -11,7 +11,7 @@ from django.utils.text import Truncator
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
 
-from .models import Article, Headline, Status
+from .models import Article, Headline, Status, Tag
 from .text import ControlCharacterError, normalise_text
 
 # What the body editor offers, kept within articles.html.ALLOWED_TAGS: anything
@@ -83,7 +83,32 @@ class TagNamesField(forms.Field):
         return list(names.values())
 
 
-class PublishableAdminForm(forms.ModelForm):
+class NormalisedTextForm(forms.ModelForm):
+    """Applies the project's text rule (articles/text.py) to `normalised_fields`, as `loaddata` does."""
+
+    normalised_fields = ()
+
+    def clean(self):
+        cleaned_data = super().clean()
+        for name in self.normalised_fields:
+            if isinstance(cleaned_data.get(name), str):
+                try:
+                    cleaned_data[name] = normalise_text(cleaned_data[name])
+                except ControlCharacterError as error:
+                    message = str(error)
+                    self.add_error(name, f"{message[:1].upper()}{message[1:]}.")
+        return cleaned_data
+
+
+class TagAdminForm(NormalisedTextForm):
+    normalised_fields = ("name", "description")
+
+    class Meta:
+        model = Tag
+        fields = ["name", "slug", "description"]
+
+
+class PublishableAdminForm(NormalisedTextForm):
     """Publishing defaults and the no-lost-edits check shared by articles and headlines.
 
     `version` carries the id of the newest history record when the form was
@@ -92,6 +117,7 @@ class PublishableAdminForm(forms.ModelForm):
     error says who, when, and what the fields hold now.
     """
 
+    normalised_fields = ("title", "text", "standfirst", "byline")
     version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -104,12 +130,6 @@ class PublishableAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        for name in ("title", "text", "standfirst", "byline"):
-            if isinstance(cleaned_data.get(name), str):
-                try:
-                    cleaned_data[name] = normalise_text(cleaned_data[name])
-                except ControlCharacterError as error:
-                    self.add_error(name, f"{str(error).capitalize()}.")
         latest = self.instance.pk and self.latest_version()
         if latest and cleaned_data.get("version") != latest:
             raise ValidationError(self.conflict_message(cleaned_data.get("version", "")), code="conflict")

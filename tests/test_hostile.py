@@ -436,6 +436,21 @@ def test_nfc_and_nfd_spellings_make_one_tag(editor):
 
 
 @pytest.mark.django_db
+def test_the_tag_desk_applies_the_same_text_rule(editor):
+    nfd = unicodedata.normalize("NFD", "Économie")
+    response = admin_add(editor, "tag", name=f"{nfd}\u200b", slug="economie")
+    assert response.status_code == 302, form_errors(response)
+    assert Tag.objects.get().name == "Économie"
+
+    response = admin_add(editor, "tag", name="Bad\x1bname", slug="bad-name")
+    assert response.status_code == 200
+    assert "Control character U+001B" in str(form_errors(response)["name"])
+    response = admin_add(editor, "tag", name="ÉCONOMIE", slug="economie-2")
+    assert "name" in form_errors(response) or "__all__" in form_errors(response)
+    assert Tag.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_titles_are_stored_in_nfc(editor):
     response = admin_add(
         editor,
