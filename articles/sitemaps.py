@@ -29,7 +29,7 @@ class NewsSitemap(Sitemap):
 
 class TagSitemap(Sitemap):
     def items(self):
-        return Tag.objects.with_counts().order_by("name")
+        return Tag.objects.in_use().order_by("name")
 
 
 class ArchiveSitemap(Sitemap):
