@@ -366,17 +366,22 @@ def test_xss_through_a_hand_made_fixture_executes_nowhere(client, tmp_path):
     assert_nothing_executes(client)
 
 
-@pytest.mark.django_db
-def test_xss_saved_in_code_executes_nowhere(client, make_article, make_headline):
+def save_corpus(make_article, make_headline):
+    """Store every payload through `save()` as an article's text and tag and as a headline."""
     for n, payload in enumerate(XSS):
         make_article(
             title=payload[:255],
-            slug=f"x-{n}",
+            slug=f"saved-{n}",
             standfirst=payload,
             body=payload,
-            tags=[f"t{n} {payload}"[:100]],
+            tags=[f"tag {n} {payload}"[:100]],
         )
-        make_headline(text=payload, slug=f"h-{n}")
+        make_headline(text=payload, slug=f"saved-headline-{n}")
+
+
+@pytest.mark.django_db
+def test_xss_saved_in_code_executes_nowhere(client, make_article, make_headline):
+    save_corpus(make_article, make_headline)
 
     assert_nothing_executes(client)
 

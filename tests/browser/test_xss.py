@@ -1,12 +1,11 @@
 """Stored XSS in a real browser: with the hostile corpus stored, Chromium opens every reader page and
 sees no dialog, no page error and no Content-Security-Policy violation (nothing even tried to run)."""
 
-import json
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from test_hostile import XSS, article_row, headline_row, reader_urls
+from test_hostile import XSS, article_row, hand_made_fixture, headline_row, reader_urls, save_corpus
 
 from articles.models import Article
 
@@ -55,15 +54,7 @@ def visit(page, seen, url):
 @pytest.fixture
 def hostile_content(make_article, make_headline, tmp_path):
     """The corpus stored the two ways that skip the admin's forms: `save()` and a hand-made fixture."""
-    for n, payload in enumerate(XSS):
-        make_article(
-            title=payload[:255],
-            slug=f"saved-{n}",
-            standfirst=payload,
-            body=payload,
-            tags=[f"tag {n} {payload}"[:100]],
-        )
-        make_headline(text=payload, slug=f"saved-headline-{n}")
+    save_corpus(make_article, make_headline)
     rows = [
         article_row(
             f"loaded-{n}", title=payload[:255], standfirst=payload, body=payload, byline=payload[:200]
@@ -71,9 +62,7 @@ def hostile_content(make_article, make_headline, tmp_path):
         for n, payload in enumerate(XSS)
     ]
     rows += [headline_row(f"loaded-headline-{n}", text=payload) for n, payload in enumerate(XSS)]
-    fixture = tmp_path / "xss.json"
-    fixture.write_text(json.dumps(rows), encoding="utf-8")
-    call_command("loaddata", fixture, stdout=StringIO())
+    call_command("loaddata", hand_made_fixture(tmp_path / "xss.json", rows), stdout=StringIO())
     assert Article.objects.count() == 2 * len(XSS)
 
 
