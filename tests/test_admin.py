@@ -193,6 +193,31 @@ def test_article_changelist_filters_by_tag_and_date(editor_client, make_article)
     assert "Untagged" not in {article.title for article in by_year.context["cl"].result_list}
 
 
+def test_article_changelist_offers_the_desks_current_tags_and_any_chosen_one(editor_client, make_article):
+    make_article(title="Old", tags=["Archive only"], published_at=timezone.now() - timedelta(days=900))
+    for n in range(3):
+        make_article(title=f"Fresh {n}", tags=["Climate", f"Subject {n}"])
+    old_tag = Tag.objects.get(name="Archive only")
+
+    offered = editor_client.get(CHANGELIST)
+    chosen = editor_client.get(CHANGELIST, {"tags__id__exact": old_tag.pk})
+
+    tag_filter = next(spec for spec in offered.context["cl"].filter_specs if spec.title == "tag")
+    assert [name for _, name in tag_filter.lookup_choices][:1] == ["Climate"]  # the most used first
+    assert [article.title for article in chosen.context["cl"].result_list] == ["Old"]
+    assert "Archive only" in chosen.text  # the chosen tag is shown as selected
+
+
+def test_tag_list_links_counts_to_the_filtered_desks(editor_client, make_article):
+    make_article(title="Tagged", tags=["Climate"])
+    tag = Tag.objects.get(name="Climate")
+
+    response = editor_client.get(reverse("admin:articles_tag_changelist"))
+
+    assert f'href="{CHANGELIST}?tags__id__exact={tag.pk}"' in response.text
+    assert f'href="{reverse("admin:articles_headline_changelist")}?tags__id__exact={tag.pk}"' in response.text
+
+
 # The edit form
 
 
