@@ -91,6 +91,14 @@ def test_breaking_banner_shows_until_it_expires(client, make_headline, monkeypat
     assert 'aria-label="Breaking news"' not in front(client)
 
 
+def test_breaking_banner_shows_the_newest_three_however_many_are_flagged(client, make_headline):
+    now = timezone.now()
+    for n in range(5):
+        make_headline(text=f"Alert number {n}", is_breaking=True, published_at=now - timedelta(minutes=n))
+    banner = front(client).split('aria-label="Breaking news"')[1].split("</aside>")[0]
+    assert [f"Alert number {n}" in banner for n in range(5)] == [True, True, True, False, False]
+
+
 def test_drafts_and_scheduled_items_never_reach_readers(client, make_article, make_headline):
     draft = make_article(title="Secret draft", status=Status.DRAFT, published_at=None, tags=["Trade"])
     scheduled = make_article(
