@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
 
@@ -125,7 +125,13 @@ class PageCacheMiddleware:
     `If-None-Match`/`If-Modified-Since` with 304. On a miss the request goes on,
     and a response that `conditional_page` marked shareable is stored as it
     leaves, with every header the inner middleware added (CSP and the rest).
+
+    With Redis, a page is looked up in the worker's own `pages` cache first
+    and copied there from Redis on a hit, so a hot page costs no round trip.
     """
+
+    # Fastest first; the aliases configured in CACHES are used.
+    TIERS = ("pages", "default")
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -141,16 +147,33 @@ class PageCacheMiddleware:
             return self.get_response(request)
         state, page_version = reader_state(request)
         key = page_key(request, page_version)
-        cached = cache.get(key)
+        tiers = [caches[alias] for alias in self.TIERS if alias in settings.CACHES]
+        cached = self.lookup(tiers, key)
         if cached is not None:
             return self.not_modified(request, cached, state) or cached
         response = self.get_response(request)
-        if getattr(response, "newsroom_shareable", False) and is_storable(request, response):
+        if (
+            settings.NEWSROOM_PAGE_CACHE_SECONDS
+            and getattr(response, "newsroom_shareable", False)
+            and is_storable(request, response)
+        ):
             # One piece of bytes: a feed is written in thousands of small ones,
             # which would be unpickled and sent one by one on every hit.
             response.content = response.content
-            cache.set(key, response, settings.NEWSROOM_PAGE_CACHE_SECONDS)
+            for tier in tiers:
+                tier.set(key, response, settings.NEWSROOM_PAGE_CACHE_SECONDS)
         return response
+
+    @staticmethod
+    def lookup(tiers, key):
+        """The page stored under `key` in the first tier holding it, copied into the faster ones."""
+        for n, tier in enumerate(tiers):
+            page = tier.get(key)
+            if page is not None:
+                for faster in tiers[:n]:
+                    faster.set(key, page, settings.NEWSROOM_PAGE_CACHE_SECONDS)
+                return page
+        return None
 
     @staticmethod
     def not_modified(request, cached, state):

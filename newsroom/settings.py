@@ -141,7 +141,14 @@ if REDIS_URL:
                 "SOCKET_CONNECT_TIMEOUT": 0.5,
                 "SOCKET_TIMEOUT": 0.5,
             },
-        }
+        },
+        # Each worker's own copy of its hottest pages, in front of Redis. Pages are keyed
+        # on the content version, so a copy can never be stale, only unused.
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "newsroom-pages",
+            "OPTIONS": {"MAX_ENTRIES": 500},
+        },
     }
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:

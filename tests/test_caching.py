@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -301,6 +301,32 @@ def test_pages_are_shared_through_redis(client, story):
     assert len(keys) == 1
     assert len(queries) == 1
     assert "Harbour walls repaired" in again.content.decode()
+
+
+WORKER_AND_REDIS = REDIS | {
+    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "newsroom-test-pages"}
+}
+
+
+@pytest.mark.skipif(not redis_is_running(), reason="no Redis on 127.0.0.1:6379")
+def test_a_workers_own_copy_serves_hot_pages_and_is_never_stale(client, story):
+    from django_redis import get_redis_connection
+
+    with override_settings(CACHES=WORKER_AND_REDIS):
+        cache.clear()
+        client.get(story.get_absolute_url())
+        cache.clear()  # Redis emptied: the worker's copy answers alone
+        hot = client.get(story.get_absolute_url())
+        redis_keys = get_redis_connection("default").keys("newsroom-test:*:page:*")
+        story.title = "Harbour walls rebuilt"
+        story.save()
+        changed = client.get(story.get_absolute_url())
+        caches["pages"].clear()
+        cache.clear()
+
+    assert hot.templates == [] and redis_keys == []  # served, not rendered, with Redis empty
+    assert "Harbour walls repaired" in hot.content.decode()
+    assert "Harbour walls rebuilt" in changed.content.decode()
 
 
 REDIS_DOWN = {
