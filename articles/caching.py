@@ -1,19 +1,19 @@
 """The content fingerprint, conditional GET and the shared page cache for reader pages.
 
-`content_state()` is one query that costs the same at any size. Its result
+`content_state()` reads one row by primary key, whatever the size of the site. Its result
 changes whenever what a reader could see changes:
 
 - any row of a table that reaches a reader page (articles, headlines, tags,
   taggings, corrections, tag redirects) is inserted, updated or deleted, by
   any means, `loaddata` and raw SQL included: triggers bump a version row
   (migration 0005);
-- a scheduled article or headline goes live: the newest publication time
-  that has passed moves to it;
-- a breaking banner expires: the newest expiry time that has passed moves.
+- a scheduled article or headline goes live, or a breaking banner expires:
+  the row knows the next such time, and the first request after it bumps
+  the version (migration 0009).
 
 `fingerprint()` hashes that row; it is each page's `ETag`, and the shared
 cache keys pages on it, so a change shows on every page at once with no
-invalidation to forget. `Last-Modified` is the latest of the times in it.
+invalidation to forget. `Last-Modified` is the time of the last change in it.
 
 Every reader page, feed and sitemap is wrapped in `conditional_page`:
 
@@ -29,7 +29,6 @@ Every reader page, feed and sitemap is wrapped in `conditional_page`:
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC
 from functools import lru_cache, wraps
 from pathlib import Path
 
@@ -37,22 +36,39 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 
 from .models import Status
 
-STATE = """
-    SELECT v.version, v.changed_at,
-           (SELECT published_at FROM articles_article WHERE status = %s AND published_at <= %s
-             ORDER BY published_at DESC LIMIT 1),
-           (SELECT published_at FROM articles_headline WHERE status = %s AND published_at <= %s
-             ORDER BY published_at DESC LIMIT 1),
-           (SELECT breaking_until FROM articles_headline WHERE is_breaking = %s AND breaking_until <= %s
-             ORDER BY breaking_until DESC LIMIT 1)
-      FROM articles_content_version AS v
-     WHERE v.id = 1
-"""
+# The version, the time of the last change, and whether the clock has passed `next_change_at`.
+STATE = "SELECT version, changed_at, next_change_at <= %s FROM articles_content_version WHERE id = 1"
+
+# When the clock has passed `next_change_at`: a new version, and the next time after `now` (migration 0009).
+ADVANCE = {
+    "sqlite": """
+        UPDATE articles_content_version
+        SET version = version + 1, changed_at = %s, next_change_at = (
+            SELECT min(t) FROM (
+                SELECT min(published_at) AS t FROM articles_article WHERE status = %s AND published_at > %s
+                UNION ALL
+                SELECT min(published_at) FROM articles_headline WHERE status = %s AND published_at > %s
+                UNION ALL
+                SELECT min(breaking_until) FROM articles_headline WHERE is_breaking AND breaking_until > %s))
+        WHERE id = 1 AND next_change_at <= %s
+    """,
+    "postgresql": """
+        UPDATE articles_content_version
+        SET version = version + 1, changed_at = %s, next_change_at = (
+            SELECT min(t) FROM (
+                SELECT min(published_at) AS t FROM articles_article WHERE status = %s AND published_at > %s
+                UNION ALL
+                SELECT min(published_at) FROM articles_headline WHERE status = %s AND published_at > %s
+                UNION ALL
+                SELECT min(breaking_until) FROM articles_headline WHERE is_breaking AND breaking_until > %s
+            ) AS times)
+        WHERE id = 1 AND next_change_at <= %s
+    """,
+}
 
 
 @dataclass(frozen=True)
@@ -61,27 +77,27 @@ class ContentState:
     last_modified: float  # seconds since the epoch
 
 
-def _timestamp(value):
-    """Seconds since the epoch of a time as the database returned it (SQLite: naive UTC text)."""
-    if value is None:
-        return 0.0
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    if timezone.is_naive(value):
-        value = value.replace(tzinfo=UTC)
-    return value.timestamp()
-
-
 def content_state():
-    """The fingerprint and last-modified time of everything readers can see, in one indexed query."""
+    """The fingerprint and last-modified time of everything readers can see: one primary-key read.
+
+    Writes bump the version (triggers); so does the first request after a
+    scheduled item's time or a banner's expiry, the only changes no write makes.
+    """
     now = timezone.now()
+    when = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        cursor.execute(STATE, [Status.PUBLISHED, now, Status.PUBLISHED, now, True, now])
-        row = cursor.fetchone()
-    _version, changed_at, *times = row
+        cursor.execute(STATE, [when])
+        version, changed_at, passed = cursor.fetchone()
+        if passed:
+            cursor.execute(
+                ADVANCE[connection.vendor],
+                [now.timestamp(), Status.PUBLISHED, when, Status.PUBLISHED, when, when, when],
+            )
+            cursor.execute(STATE, [when])
+            version, changed_at, _ = cursor.fetchone()
     return ContentState(
-        fingerprint=hashlib.blake2b(repr(row).encode(), digest_size=12).hexdigest(),
-        last_modified=max([changed_at, *map(_timestamp, times)]),
+        fingerprint=hashlib.blake2b(f"{version}:{changed_at}".encode(), digest_size=12).hexdigest(),
+        last_modified=changed_at,
     )
 
 
