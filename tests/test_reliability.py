@@ -22,7 +22,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from articles.models import Article, Headline, ImportRecord, Status
+from articles.admin import merge_tags
+from articles.models import Article, Headline, ImportRecord, Status, Tag
 
 BASE_DIR = Path(settings.BASE_DIR)
 SEED = BASE_DIR / "fixtures" / "seed.json"
@@ -230,6 +231,23 @@ def test_reload_of_the_seed_keeps_the_edited_seed_article(editor_client):
     article.refresh_from_db()
     assert article.standfirst == "Rewritten by the desk."
     assert f"skipped article '{article.slug}': edited since import" in output
+
+
+@pytest.mark.django_db
+def test_reload_never_brings_back_a_tag_an_editor_merged_away(tmp_path):
+    fixture = write_fixture(tmp_path / "seed.json", fixture_rows())
+    load(fixture)
+    commerce = Tag.objects.create(name="Commerce", slug="commerce")
+    merge_tags(commerce, Tag.objects.filter(slug__in=["trade", "commerce"]))
+    later = fixture_rows(n_articles=4)[-3:-1]  # a new story the desk never saw, still tagged "trade"
+
+    output = load(fixture)
+    load(write_fixture(tmp_path / "later.json", fixture_rows()[:1] + later))
+
+    assert not Tag.objects.filter(slug="trade").exists()
+    assert "skipped tag 'trade': merged into 'commerce'" in output
+    assert [tag.slug for tag in Article.objects.get(slug="story-4").tags.all()] == ["commerce"]
+    assert Article.objects.get(slug="story-1").tags.get().slug == "commerce"
 
 
 @pytest.mark.django_db

@@ -11,6 +11,8 @@ differences:
   whose `updated_at` is neither the fixture's nor the one its last import gave
   it was saved by someone else since. A row no import record knows counts as
   edited unless its `updated_at` is the fixture's.
+- A tag an editor merged into another is not recreated: it is skipped and
+  reported, and the fixture's links to it go to the tag it became.
 - A tag has no edit time: the import record keeps a hash of the name and
   description each import gave it, and a tag edited since is skipped the same
   way. A tag no import knows takes the fixture's name and description (and
@@ -50,6 +52,7 @@ from articles.models import (
     Tag,
     TaggedArticle,
     TaggedHeadline,
+    TagRedirect,
 )
 from articles.text import ControlCharacterError, normalise_text
 
@@ -222,6 +225,13 @@ class Command(loaddata.Command):
         """Why this fixture row must not be saved: a line to report, True to skip quietly, or None."""
         model = type(instance)
         if existing is None:
+            if model is Tag:
+                merged = TagRedirect.objects.using(self.using).filter(old_slug=instance.slug).first()
+                if merged is not None:
+                    return (
+                        f"skipped tag '{instance.slug}': merged into '{merged.tag.slug}', "
+                        "which its items in this fixture get instead"
+                    )
             if model in TAG_LINKS:
                 return instance.content_object_id in self.skipped_pks[TAG_LINKS[model]] or None
             return None
