@@ -4,9 +4,9 @@ Every page goes through `conditional_page` (articles/caching.py): readers get an
 ETag and 304s, staff get private, unstored responses (they may be previewing).
 """
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Paginator
 from django.db import DatabaseError, connection
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -15,6 +15,7 @@ from django.views.generic import ArchiveIndexView, ListView, MonthArchiveView, Y
 from . import search as site_search
 from .caching import conditional_page
 from .models import Article, Headline, Tag, TagRedirect
+from .pagination import UncountedPaginator
 
 LATEST_COUNT = 10
 RAIL_LENGTH = 20
@@ -26,6 +27,14 @@ PER_PAGE = 20
 def page_of(request, items, per_page=PER_PAGE, param="page"):
     """The page of `items` that query parameter `param` names: the first for junk, the last past the end."""
     return Paginator(items, per_page).get_page(request.GET.get(param))
+
+
+def uncounted_page_of(request, items, per_page=PER_PAGE, param="page"):
+    """The page of `items` that `param` names, found without counting `items`: 404 outside the list."""
+    try:
+        return UncountedPaginator(items, per_page).get_page(request.GET.get(param))
+    except EmptyPage:
+        raise Http404("No such page") from None
 
 
 @conditional_page
@@ -109,8 +118,10 @@ def tag_detail(request, slug):
         "articles/tag_detail.html",
         {
             "tag": tag,
-            "page_obj": page_of(request, Article.objects.published().filter(tags=tag).for_listing()),
-            "headlines": page_of(
+            "page_obj": uncounted_page_of(
+                request, Article.objects.published().filter(tags=tag).for_listing()
+            ),
+            "headlines": uncounted_page_of(
                 request,
                 Headline.objects.published()
                 .filter(tags=tag)

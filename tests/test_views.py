@@ -7,9 +7,10 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.template.loader import render_to_string
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -222,6 +223,25 @@ def test_tag_page_lists_articles_and_headlines_and_paginates(client, make_articl
         in client.get(reverse("articles:tag-detail", args=["trade"]) + "?page=2").content.decode()
     )
     assert 'href="/tags/trade/feed.rss"' in html
+
+
+def test_tag_pages_go_newer_and_older_without_counting(client, make_article):
+    for n in range(25):
+        make_article(
+            title=f"Trade story {n:02d}", tags=["Trade"], published_at=timezone.now() - timedelta(hours=n + 1)
+        )
+    url = reverse("articles:tag-detail", args=["trade"])
+
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(url).content.decode()
+    second = client.get(url, {"page": 2}).content.decode()
+
+    assert not [query for query in queries.captured_queries if "COUNT(" in query["sql"].upper()]
+    assert "Older →" in first and "Page 1<" in first and "Newer" not in first.split("Article pages")[1]
+    assert "Trade story 24" in second and "← Newer" in second and "Older →" not in second
+    assert "Trade story 00" in client.get(url, {"page": "junk"}).content.decode()
+    for outside in [3, 0, 10**30]:
+        assert client.get(url, {"page": outside}).status_code == 404
 
 
 def test_unknown_tag_is_404_and_merged_tag_redirects(client, make_article):
