@@ -43,32 +43,19 @@ from .models import Status
 # The version, the time of the last change, and whether the clock has passed `next_change_at`.
 STATE = "SELECT version, changed_at, next_change_at <= %s FROM articles_content_version WHERE id = 1"
 
-# When the clock has passed `next_change_at`: a new version, and the next time after `now` (migration 0009).
-ADVANCE = {
-    "sqlite": """
-        UPDATE articles_content_version
-        SET version = version + 1, changed_at = %s, next_change_at = (
-            SELECT min(t) FROM (
-                SELECT min(published_at) AS t FROM articles_article WHERE status = %s AND published_at > %s
-                UNION ALL
-                SELECT min(published_at) FROM articles_headline WHERE status = %s AND published_at > %s
-                UNION ALL
-                SELECT min(breaking_until) FROM articles_headline WHERE is_breaking AND breaking_until > %s))
-        WHERE id = 1 AND next_change_at <= %s
-    """,
-    "postgresql": """
-        UPDATE articles_content_version
-        SET version = version + 1, changed_at = %s, next_change_at = (
-            SELECT min(t) FROM (
-                SELECT min(published_at) AS t FROM articles_article WHERE status = %s AND published_at > %s
-                UNION ALL
-                SELECT min(published_at) FROM articles_headline WHERE status = %s AND published_at > %s
-                UNION ALL
-                SELECT min(breaking_until) FROM articles_headline WHERE is_breaking AND breaking_until > %s
-            ) AS times)
-        WHERE id = 1 AND next_change_at <= %s
-    """,
-}
+# Once the clock has passed `next_change_at`: a new version, and the next such time (migration 0009).
+ADVANCE = """
+    UPDATE articles_content_version
+    SET version = version + 1, changed_at = %s, next_change_at = (
+        SELECT min(t) FROM (
+            SELECT min(published_at) AS t FROM articles_article WHERE status = %s AND published_at > %s
+            UNION ALL
+            SELECT min(published_at) FROM articles_headline WHERE status = %s AND published_at > %s
+            UNION ALL
+            SELECT min(breaking_until) FROM articles_headline WHERE is_breaking AND breaking_until > %s
+        ) AS times)
+    WHERE id = 1 AND next_change_at <= %s
+"""
 
 
 @dataclass(frozen=True)
@@ -90,7 +77,7 @@ def content_state():
         version, changed_at, passed = cursor.fetchone()
         if passed:
             cursor.execute(
-                ADVANCE[connection.vendor],
+                ADVANCE,
                 [now.timestamp(), Status.PUBLISHED, when, Status.PUBLISHED, when, when, when],
             )
             cursor.execute(STATE, [when])
