@@ -24,21 +24,21 @@ TABLES = [
 ]
 
 
-def sqlite_next_change(now):
-    """The earliest publication or banner expiry after `now` (a SQLite text time)."""
+def next_change(now):
+    """The earliest publication or banner expiry after `now` (an SQL expression for the time)."""
     return f"""(SELECT min(t) FROM (
         SELECT min(published_at) AS t FROM articles_article WHERE status = 'published' AND published_at > {now}
         UNION ALL
         SELECT min(published_at) FROM articles_headline WHERE status = 'published' AND published_at > {now}
         UNION ALL
-        SELECT min(breaking_until) FROM articles_headline WHERE is_breaking AND breaking_until > {now}))"""
+        SELECT min(breaking_until) FROM articles_headline WHERE is_breaking AND breaking_until > {now}) AS times)"""
 
 
 SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 SQLITE_BUMP = (
     "UPDATE articles_content_version SET version = version + 1,"
     " changed_at = (julianday('now') - 2440587.5) * 86400.0,"
-    f" next_change_at = {sqlite_next_change(SQLITE_NOW)} WHERE id = 1"
+    f" next_change_at = {next_change(SQLITE_NOW)} WHERE id = 1"
 )
 OLD_SQLITE_BUMP = (
     "UPDATE articles_content_version SET version = version + 1,"
@@ -61,20 +61,12 @@ def sqlite_triggers(bump):
 SQLITE = [
     "ALTER TABLE articles_content_version ADD COLUMN next_change_at text",
     *sqlite_triggers(SQLITE_BUMP),
-    f"UPDATE articles_content_version SET next_change_at = {sqlite_next_change(SQLITE_NOW)} WHERE id = 1",
+    f"UPDATE articles_content_version SET next_change_at = {next_change(SQLITE_NOW)} WHERE id = 1",
 ]
 SQLITE_DROP = [
     *sqlite_triggers(OLD_SQLITE_BUMP),
     "ALTER TABLE articles_content_version DROP COLUMN next_change_at",
 ]
-
-POSTGRESQL_NEXT_CHANGE = """(SELECT min(t) FROM (
-        SELECT min(published_at) AS t FROM articles_article WHERE status = 'published' AND published_at > now
-        UNION ALL
-        SELECT min(published_at) FROM articles_headline WHERE status = 'published' AND published_at > now
-        UNION ALL
-        SELECT min(breaking_until) FROM articles_headline WHERE is_breaking AND breaking_until > now) AS times)"""
-
 
 def postgresql_function(body):
     return f"""CREATE OR REPLACE FUNCTION articles_bump_content_version() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -91,12 +83,10 @@ POSTGRESQL = [
     postgresql_function(
         f"""UPDATE articles_content_version
                SET version = version + 1, changed_at = extract(epoch FROM now),
-                   next_change_at = {POSTGRESQL_NEXT_CHANGE}
+                   next_change_at = {next_change("now")}
              WHERE id = 1;"""
     ),
-    f"""UPDATE articles_content_version
-           SET next_change_at = (SELECT {POSTGRESQL_NEXT_CHANGE} FROM (SELECT clock_timestamp() AS now) AS c)
-         WHERE id = 1""",
+    f"UPDATE articles_content_version SET next_change_at = {next_change('clock_timestamp()')} WHERE id = 1",
 ]
 POSTGRESQL_DROP = [
     postgresql_function(
