@@ -413,7 +413,9 @@ class TagAdmin(admin.ModelAdmin):
 
     @staticmethod
     def desk_link(model, tag, count):
-        """`count`, linked to the desk's list of `model` filtered on `tag`."""
+        """`count`, linked to the desk's list of `model` filtered on `tag` (a 0 leads nowhere)."""
+        if not count:
+            return count
         url = reverse(f"admin:articles_{model._meta.model_name}_changelist")
         return format_html(
             '<a href="{}?{}">{}</a>', url, urlencode({TagFilter.parameter_name: tag.pk}), count

@@ -22,4 +22,5 @@ urlpatterns = [
     path("feeds/articles.atom", conditional_page(feeds.LatestArticlesAtomFeed()), name="articles-feed-atom"),
     path("feeds/headlines.rss", conditional_page(feeds.HeadlinesFeed()), name="headlines-feed-rss"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -8,6 +8,7 @@ from django.core.paginator import EmptyPage, Paginator
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import ArchiveIndexView, ListView, MonthArchiveView, YearArchiveView
@@ -170,6 +171,11 @@ def search(request):
         "articles/search_results.html",
         {"query": query, "page_obj": page_of(request, site_search.search(query))},
     )
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin's, a feed's): send the site's."""
+    return redirect(static("img/favicon.svg"))
 
 
 @never_cache

@@ -208,14 +208,19 @@ def test_article_changelist_offers_the_desks_current_tags_and_any_chosen_one(edi
     assert "Archive only" in chosen.text  # the chosen tag is shown as selected
 
 
-def test_tag_list_links_counts_to_the_filtered_desks(editor_client, make_article):
-    make_article(title="Tagged", tags=["Climate"])
-    tag = Tag.objects.get(name="Climate")
+def test_tag_list_links_counts_to_the_filtered_desks(editor_client, make_article, make_headline):
+    make_article(title="Tagged", tags=["Climate", "Weather"])
+    make_headline(text="Tagged headline", tags=["Climate"])
+    climate, weather = Tag.objects.get(name="Climate"), Tag.objects.get(name="Weather")
+    headlines = reverse("admin:articles_headline_changelist")
 
     response = editor_client.get(reverse("admin:articles_tag_changelist"))
 
-    assert f'href="{CHANGELIST}?tags__id__exact={tag.pk}"' in response.text
-    assert f'href="{reverse("admin:articles_headline_changelist")}?tags__id__exact={tag.pk}"' in response.text
+    assert f'href="{CHANGELIST}?tags__id__exact={climate.pk}"' in response.text
+    assert f'href="{headlines}?tags__id__exact={climate.pk}"' in response.text
+    # No headline carries Weather: its 0 is not a link to an empty list.
+    assert f'href="{CHANGELIST}?tags__id__exact={weather.pk}"' in response.text
+    assert f"{headlines}?tags__id__exact={weather.pk}" not in response.text
 
 
 # The edit form

@@ -347,3 +347,9 @@ def test_front_page_of_an_empty_site(client, db):
     response = client.get(reverse("articles:front-page"))
     assert response.status_code == 200
     assert "Nothing has been published yet." in response.content.decode()
+
+
+def test_favicon_ico_leads_to_the_sites_icon(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/static/img/favicon") and response["Location"].endswith(".svg")
