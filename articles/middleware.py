@@ -121,7 +121,7 @@ class PageCacheMiddleware:
     Sits right after WhiteNoise. A GET or HEAD without a session cookie (so
     never staff, never a signed-in user) is looked up under the page version
     of `articles.caching` (content fingerprint, release, site settings) and the
-    URL: a hit costs one indexed query and one cache read, and answers
+    URL: a hit costs one primary-key read and one cache read, and answers
     `If-None-Match`/`If-Modified-Since` with 304. On a miss the request goes on,
     and a response that `conditional_page` marked shareable is stored as it
     leaves, with every header the inner middleware added (CSP and the rest).

@@ -226,7 +226,8 @@ class Command(loaddata.Command):
         model = type(instance)
         if existing is None:
             if model is Tag:
-                merged = TagRedirect.objects.using(self.using).filter(old_slug=instance.slug).first()
+                redirects = TagRedirect.objects.using(self.using).select_related("tag")
+                merged = redirects.filter(old_slug=instance.slug).first()
                 if merged is not None:
                     return (
                         f"skipped tag '{instance.slug}': merged into '{merged.tag.slug}', "
