@@ -47,6 +47,30 @@ class Hit:
     snippet: str  # safe HTML
 
 
+def hits_of(rows):
+    """`Hit`s for rows of (kind, id, rank, title, snippet), kind 0 an article and 1 a headline, in order.
+
+    Two queries, whatever the number of rows; the stories' bodies, which results do not show, stay behind.
+    """
+    rows = list(rows)
+    articles = Article.objects.defer("body").in_bulk([pk for kind, pk, *_ in rows if kind == 0])
+    headlines = (
+        Headline.objects.select_related("article")
+        .defer("article__body")
+        .in_bulk([pk for kind, pk, *_ in rows if kind == 1])
+    )
+    return [
+        Hit(
+            kind="headline" if kind else "article",
+            object=headlines[pk] if kind else articles[pk],
+            rank=rank,
+            title=title,
+            snippet=snippet,
+        )
+        for kind, pk, rank, title, snippet in rows
+    ]
+
+
 class SQLiteBackend:
     """FTS5 with bm25 ranking; a title match weighs five times a match in the text."""
 
@@ -79,21 +103,11 @@ class SQLiteBackend:
                 [MARK_START, MARK_END, MARK_START, MARK_END, *self._params(terms), stop - start, start],
             )
             rows = cursor.fetchall()
-        articles = Article.objects.in_bulk([rowid // 2 for rowid, *_ in rows if rowid % 2 == 0])
-        headlines = Headline.objects.select_related("article").in_bulk(
-            [rowid // 2 for rowid, *_ in rows if rowid % 2 == 1]
-        )
-        return [
-            Hit(
-                kind="headline" if rowid % 2 else "article",
-                object=headlines[rowid // 2] if rowid % 2 else articles[rowid // 2],
-                # bm25() is negative, better matches more so; readers' rank is the other way up.
-                rank=-rank,
-                title=highlight(title),
-                snippet=highlight(snippet),
-            )
+        # bm25() is negative, better matches more so; readers' rank is the other way up.
+        return hits_of(
+            (rowid % 2, rowid // 2, -rank, highlight(title), highlight(snippet))
             for rowid, rank, title, snippet in rows
-        ]
+        )
 
 
 class PostgreSQLBackend:
@@ -167,20 +181,10 @@ class PostgreSQLBackend:
                 },
             )
             rows = cursor.fetchall()
-        articles = Article.objects.in_bulk([pk for kind, pk, *_ in rows if kind == 0])
-        headlines = Headline.objects.select_related("article").in_bulk(
-            [pk for kind, pk, *_ in rows if kind == 1]
-        )
-        return [
-            Hit(
-                kind="headline" if kind else "article",
-                object=headlines[pk] if kind else articles[pk],
-                rank=rank,
-                title=highlight(title.replace("\x01", "<")),
-                snippet=highlight(snippet.replace("\x01", "<")),
-            )
+        return hits_of(
+            (kind, pk, rank, highlight(title.replace("\x01", "<")), highlight(snippet.replace("\x01", "<")))
             for kind, pk, rank, title, snippet in rows
-        ]
+        )
 
 
 BACKENDS = {"sqlite": SQLiteBackend, "postgresql": PostgreSQLBackend}

@@ -69,6 +69,17 @@ def test_the_gin_indexes_serve_search(make_article, make_headline):
 
 
 @only_postgres
+def test_story_vectors_are_kept_in_the_row_for_ranking(db):
+    """Ranking reads every matching story's vector; out of line, each read was a trip to the TOAST table."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstorage FROM pg_attribute"
+            " WHERE attrelid = 'articles_article'::regclass AND attname = 'search_vector'"
+        )
+        assert cursor.fetchone()[0] == "m"  # MAIN: in the row, compressed if need be; bodies move out first
+
+
+@only_postgres
 def test_loaddata_and_bulk_updates_keep_the_vectors_in_sync(tmp_path, db):
     fixture = tmp_path / "story.json"
     fixture.write_text(
