@@ -58,6 +58,15 @@ def test_matches_are_highlighted_and_text_escaped(make_article):
     assert "<mark>Ports</mark> &amp; harbours &lt;script&gt;" in hit.snippet
 
 
+def test_a_snippet_never_shows_markup_even_where_a_long_body_is_cut(make_article):
+    """PostgreSQL draws snippets from the body's opening: a link cut in two there must not show as text."""
+    opening = "<p>" + "word " * 397 + "lighthouse "
+    make_article(body=f'{opening}<a href="https://example.com/keepers">keepers</a> retire &amp; leave.</p>')
+    snippet = search("lighthouse")[0:1][0].snippet
+    assert "<mark>lighthouse</mark>" in snippet
+    assert "href" not in snippet and "&lt;" not in snippet
+
+
 def test_markup_words_are_not_indexed(make_article):
     make_article(body='<p><strong>Loud</strong> <a href="https://example.com">link</a></p>')
     assert found("strong") == []
