@@ -52,7 +52,7 @@ ADVANCE = """
             UNION ALL
             SELECT min(published_at) FROM articles_headline WHERE status = %s AND published_at > %s
             UNION ALL
-            SELECT min(breaking_until) FROM articles_headline WHERE is_breaking AND breaking_until > %s
+            SELECT min(breaking_until) FROM articles_headline WHERE is_breaking = TRUE AND breaking_until > %s
         ) AS times)
     WHERE id = 1 AND next_change_at <= %s
 """
