@@ -48,18 +48,15 @@ class Hit:
 
 
 def hits_of(rows):
-    """`Hit`s for rows of (kind, id, rank, title, snippet), kind 0 an article and 1 a headline, in order.
+    """The `Hit`s of rows of (kind, id, rank, title, snippet, total), kind 0 an article and 1 a headline,
+    and the total number of matches (None for no rows: a slice past the end).
 
-    Two queries, whatever the number of rows; the stories' bodies, which results do not show, stay behind.
+    Two queries for the items, whatever the number of rows.
     """
     rows = list(rows)
-    articles = Article.objects.defer("body").in_bulk([pk for kind, pk, *_ in rows if kind == 0])
-    headlines = (
-        Headline.objects.select_related("article")
-        .defer("article__body")
-        .in_bulk([pk for kind, pk, *_ in rows if kind == 1])
-    )
-    return [
+    articles = Article.objects.in_bulk([pk for kind, pk, *_ in rows if kind == 0])
+    headlines = Headline.objects.select_related("article").in_bulk([pk for kind, pk, *_ in rows if kind == 1])
+    hits = [
         Hit(
             kind="headline" if kind else "article",
             object=headlines[pk] if kind else articles[pk],
@@ -67,8 +64,9 @@ def hits_of(rows):
             title=title,
             snippet=snippet,
         )
-        for kind, pk, rank, title, snippet in rows
+        for kind, pk, rank, title, snippet, _ in rows
     ]
+    return hits, rows[0][-1] if rows else None
 
 
 class SQLiteBackend:
@@ -94,19 +92,22 @@ class SQLiteBackend:
             return cursor.fetchone()[0]
 
     def hits(self, terms, start, stop):
+        params = self._params(terms)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""SELECT s.rowid, bm25(articles_search, 5.0, 1.0) AS rank,
                            highlight(articles_search, 0, %s, %s),
-                           snippet(articles_search, 1, %s, %s, '…', 30)
+                           snippet(articles_search, 1, %s, %s, '…', 30),
+                           (SELECT count(*) {self.MATCHES})
                     {self.MATCHES} ORDER BY rank LIMIT %s OFFSET %s""",
-                [MARK_START, MARK_END, MARK_START, MARK_END, *self._params(terms), stop - start, start],
+                # FTS5 refuses a window function beside bm25(): the count is a subquery.
+                [MARK_START, MARK_END, MARK_START, MARK_END, *params, *params, stop - start, start],
             )
             rows = cursor.fetchall()
         # bm25() is negative, better matches more so; readers' rank is the other way up.
         return hits_of(
-            (rowid % 2, rowid // 2, -rank, highlight(title), highlight(snippet))
-            for rowid, rank, title, snippet in rows
+            (rowid % 2, rowid // 2, -rank, highlight(title), highlight(snippet), total)
+            for rowid, rank, title, snippet, total in rows
         )
 
 
@@ -160,7 +161,7 @@ class PostgreSQLBackend:
     def hits(self, terms, start, stop):
         with connection.cursor() as cursor:
             cursor.execute(
-                f"""WITH page AS (SELECT * FROM ({self.MATCHES}) AS m
+                f"""WITH page AS (SELECT *, count(*) OVER () AS total FROM ({self.MATCHES}) AS m
                                   ORDER BY rank DESC, published_at DESC, kind, id
                                   LIMIT %(limit)s OFFSET %(offset)s)
                     SELECT page.kind, page.id, page.rank,
@@ -170,7 +171,8 @@ class PostgreSQLBackend:
                                 THEN ts_headline('newsroom_search',
                                                  {self.literal(self.SNIPPET_SOURCE)},
                                                  {self.QUERY}, %(snippet_options)s)
-                                ELSE '' END
+                                ELSE '' END,
+                           page.total
                       FROM page
                       LEFT JOIN articles_article AS a ON page.kind = 0 AND a.id = page.id
                       LEFT JOIN articles_headline AS h ON page.kind = 1 AND h.id = page.id
@@ -185,8 +187,15 @@ class PostgreSQLBackend:
             )
             rows = cursor.fetchall()
         return hits_of(
-            (kind, pk, rank, highlight(title.replace("\x01", "<")), highlight(snippet.replace("\x01", "<")))
-            for kind, pk, rank, title, snippet in rows
+            (
+                kind,
+                pk,
+                rank,
+                highlight(title.replace("\x01", "<")),
+                highlight(snippet.replace("\x01", "<")),
+                total,
+            )
+            for kind, pk, rank, title, snippet, total in rows
         )
 
 
@@ -194,21 +203,59 @@ BACKENDS = {"sqlite": SQLiteBackend, "postgresql": PostgreSQLBackend}
 
 
 class Results:
-    """The hits for some terms, fetched a slice at a time."""
+    """The hits for some terms, fetched a slice at a time, for a `Paginator`.
 
-    def __init__(self, backend, terms):
+    Each slice's query also counts every match (`count(*) OVER ()`). A
+    paginator asks for the count before the page, so `count()` fetches the
+    slice `expected` names (the page the reader asked for) and hands it over
+    when the paginator asks: one query for a page, where counting first
+    would read every match twice. Only a page past the end needs its own count.
+    """
+
+    def __init__(self, backend, terms, expected):
         self.backend = backend
         self.terms = terms
+        self.expected = expected
+        self._fetched = None  # (start, stop, hits) of the last slice fetched
+        self._total = None
+
+    def _fetch(self, start, stop):
+        hits, total = self.backend.hits(self.terms, start, stop)
+        self._fetched = (start, stop, hits)
+        if total is not None:
+            self._total = total
+        return hits
 
     def count(self):
-        return self.backend.count(self.terms) if self.terms else 0
+        if not self.terms:
+            return 0
+        if self._total is None:
+            self._fetch(self.expected.start, self.expected.stop)
+        if self._total is None:
+            self._total = self.backend.count(self.terms)
+        return self._total
 
     def __getitem__(self, window):
         if not self.terms:
             return []
-        return self.backend.hits(self.terms, window.start or 0, window.stop)
+        start = window.start or 0
+        if self._fetched:
+            fetched_start, fetched_stop, hits = self._fetched
+            # The same start, and either as far or the end of the matches already reached.
+            if start == fetched_start and (window.stop <= fetched_stop or len(hits) < fetched_stop - start):
+                return hits[: window.stop - start]
+        return self._fetch(start, window.stop)
 
 
-def search(query):
-    """Published articles and headlines matching the words of `query`, best first."""
-    return Results(BACKENDS[connection.vendor](), terms_of(query))
+def search(query, page=1, per_page=20):
+    """Published articles and headlines matching the words of `query`, best first.
+
+    `page` (a number, or the text of a `page` parameter) is the page of `per_page` hits that will
+    be shown: it is fetched together with the count.
+    """
+    try:
+        number = max(int(page), 1)
+    except (TypeError, ValueError):
+        number = 1
+    expected = slice((number - 1) * per_page, number * per_page)
+    return Results(BACKENDS[connection.vendor](), terms_of(query), expected)

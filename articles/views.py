@@ -166,10 +166,9 @@ class ArchiveMonth(ArticleArchiveMixin, MonthArchiveView):
 @conditional_page
 def search(request):
     query = request.GET.get("q", "")
+    results = site_search.search(query, page=request.GET.get("page"), per_page=PER_PAGE)
     return render(
-        request,
-        "articles/search_results.html",
-        {"query": query, "page_obj": page_of(request, site_search.search(query))},
+        request, "articles/search_results.html", {"query": query, "page_obj": page_of(request, results)}
     )
 
 

@@ -110,6 +110,21 @@ def test_search_page_shows_ranked_highlighted_results_and_paginates(client, make
     assert "Page 1 of 2" in html and 'href="?q=election&amp;page=2"' in html
     second = client.get(reverse("articles:search"), {"q": "election", "page": 2}).content.decode()
     assert second.count('class="result"') == 5
+    assert "25 results" in second
+    # Past the end and junk: the last and the first page, still counted.
+    past = client.get(reverse("articles:search"), {"q": "election", "page": 9}).content.decode()
+    assert "25 results" in past and past.count('class="result"') == 5
+    junk = client.get(reverse("articles:search"), {"q": "election", "page": "x"}).content.decode()
+    assert "25 results" in junk and junk.count('class="result"') == 20
+
+
+def test_a_search_page_counts_its_matches_in_the_query_that_finds_them(client, make_article):
+    for n in range(25):
+        make_article(title=f"Harbour news {n}")
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("articles:search"), {"q": "harbour", "page": 2})
+    searches = [query for query in captured if "articles_search" in query["sql"] or "@@" in query["sql"]]
+    assert len(searches) == 1
 
 
 def test_query_is_escaped_on_the_page(client, db):
