@@ -1,14 +1,15 @@
 """Reader search over articles and headlines, behind one small interface.
 
-`search(query)` returns a `Results`, a lazy sequence that a `Paginator` pages:
-its `count()` and slices each run one query, and a slice holds `Hit`s, each
-with its item, a rank and a title and snippet already escaped, with the
-matched words wrapped in `<mark>`. Only published items are ever found.
+`search(query, page)` returns a `Results`, a lazy sequence that a `Paginator`
+pages: the page asked for and the count come in one query, and a slice holds
+`Hit`s, each with its item, a rank and a title and snippet already escaped,
+with the matched words wrapped in `<mark>`. Only published items are ever found.
 
 The backend follows the database (`BACKENDS`, keyed by `connection.vendor`):
 `SQLiteBackend` queries the FTS5 table of migration 0003, `PostgreSQLBackend`
 the weighted search vectors of migration 0004. Each implements the same two
-methods, `count(terms)` and `hits(terms, start, stop)`.
+methods, `count(terms)` and `hits(terms, start, stop)`, which returns the
+slice's hits and the number of all matches.
 """
 
 import re
@@ -205,11 +206,11 @@ BACKENDS = {"sqlite": SQLiteBackend, "postgresql": PostgreSQLBackend}
 class Results:
     """The hits for some terms, fetched a slice at a time, for a `Paginator`.
 
-    Each slice's query also counts every match (`count(*) OVER ()`). A
-    paginator asks for the count before the page, so `count()` fetches the
-    slice `expected` names (the page the reader asked for) and hands it over
-    when the paginator asks: one query for a page, where counting first
-    would read every match twice. Only a page past the end needs its own count.
+    Each slice's query also counts every match. A paginator asks for the
+    count before the page, so `count()` fetches the slice `expected` names
+    (the page the reader asked for) and hands it over when the paginator asks:
+    one query for a page, where counting first would read every match twice.
+    Only a page past the end needs its own count.
     """
 
     def __init__(self, backend, terms, expected):
