@@ -1,13 +1,15 @@
 import html
 import io
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 from django.db import OperationalError, connection
+from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -29,6 +31,24 @@ def staff_client(client, db):
 def html_time(when):
     """How pages write a time in `<time datetime>`: whole seconds, UTC offset (the test time zone is UTC)."""
     return when.strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+@pytest.mark.parametrize(
+    "when, shown",
+    [
+        (
+            datetime(2026, 7, 5, 13, 5, tzinfo=UTC),
+            '<time datetime="2026-07-05T14:05:00+0100">5 July 2026, 14:05 BST</time>',
+        ),
+        (
+            datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
+            '<time datetime="2026-12-01T09:00:00+0000">1 December 2026, 09:00 GMT</time>',
+        ),
+    ],
+)
+def test_times_are_written_in_the_sites_time_zone_for_readers_and_machines(when, shown):
+    with timezone.override(ZoneInfo("Europe/London")):
+        assert Template("{% load reader %}{% time_element when %}").render(Context({"when": when})) == shown
 
 
 def front(client):
