@@ -24,7 +24,7 @@ BUDGETS = {
         lambda: reverse("articles:archive-month", args=[timezone.now().year, timezone.now().month]),
         9,
     ),
-    "search": (lambda: reverse("articles:search") + "?q=story", 4),
+    "search": (lambda: reverse("articles:search") + "?q=story", 3),
     "articles rss": (lambda: reverse("articles:articles-feed-rss"), 3),
     "articles atom": (lambda: reverse("articles:articles-feed-atom"), 3),
     "tag rss": (lambda: reverse("articles:tag-feed-rss", args=["topic-1"]), 4),

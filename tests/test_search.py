@@ -118,6 +118,20 @@ def test_search_page_shows_ranked_highlighted_results_and_paginates(client, make
     assert "25 results" in junk and junk.count('class="result"') == 20
 
 
+def test_results_link_where_their_items_do(client, make_article, make_headline):
+    story = make_article(title="Dockers story", published_at=timezone.now() - timedelta(days=1))
+    draft = make_article(title="Draft", status=Status.DRAFT, published_at=None)
+    to_story = make_headline(text="Dockers vote", article=story)
+    to_draft = make_headline(text="Dockers wait", article=draft)
+    outside = make_headline(text="Dockers abroad", url="https://example.org/dockers")
+    html = client.get(reverse("articles:search"), {"q": "dockers"}).content.decode()
+    assert html.count(f'href="{story.get_absolute_url()}"') == 2  # the story and the headline pointing at it
+    assert f'href="{to_draft.get_absolute_url()}"' in html  # its article is not out yet
+    assert 'href="https://example.org/dockers"' in html
+    assert to_story.published_at.strftime("%Y-%m-%dT%H:%M:%S") in html
+    assert outside.published_at.strftime("%Y-%m-%dT%H:%M:%S") in html
+
+
 def test_a_search_page_counts_its_matches_in_the_query_that_finds_them(client, make_article):
     for n in range(25):
         make_article(title=f"Harbour news {n}")
