@@ -192,7 +192,7 @@ class TagManager(SlugNaturalKeyManager.from_queryset(TagQuerySet)):
         try:
             return super().get_by_natural_key(slug)
         except self.model.DoesNotExist:
-            merged = TagRedirect.objects.using(self.db).select_related("tag").filter(old_slug=slug).first()
+            merged = TagRedirect.objects.db_manager(self.db).merged_from(slug)
             if merged is None:
                 raise
             return merged.tag
@@ -224,11 +224,19 @@ class Tag(TagBase):
         return reverse("articles:tag-detail", args=[self.slug])
 
 
+class TagRedirectManager(models.Manager):
+    def merged_from(self, old_slug):
+        """The redirect left by the tag merged away under `old_slug`, with the tag it became; None if none."""
+        return self.select_related("tag").filter(old_slug=old_slug).first()
+
+
 class TagRedirect(models.Model):
     """The slug of a tag that was merged into another: its old page redirects there."""
 
     old_slug = models.SlugField(max_length=100, unique=True)
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="redirects")
+
+    objects = TagRedirectManager()
 
     def __str__(self):
         return f"{self.old_slug} → {self.tag.slug}"

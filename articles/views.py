@@ -112,7 +112,9 @@ def tag_detail(request, slug):
     """A tag's articles and headlines; the slug of a tag merged away redirects to the one it became."""
     tag = Tag.objects.filter(slug=slug).first()
     if tag is None:
-        merged = get_object_or_404(TagRedirect.objects.select_related("tag"), old_slug=slug)
+        merged = TagRedirect.objects.merged_from(slug)
+        if merged is None:
+            raise Http404("No such tag")
         return redirect(merged.tag, permanent=True)
     return render(
         request,

@@ -226,8 +226,7 @@ class Command(loaddata.Command):
         model = type(instance)
         if existing is None:
             if model is Tag:
-                redirects = TagRedirect.objects.using(self.using).select_related("tag")
-                merged = redirects.filter(old_slug=instance.slug).first()
+                merged = TagRedirect.objects.db_manager(self.using).merged_from(instance.slug)
                 if merged is not None:
                     return (
                         f"skipped tag '{instance.slug}': merged into '{merged.tag.slug}', "
