@@ -109,14 +109,16 @@ class SQLiteBackend:
     """FTS5 with bm25 ranking; a title match weighs five times a match in the text."""
 
     # An article's rowid is 2 * id, a headline's 2 * id + 1 (see migration 0003).
-    MATCHES = f"""
+    SOURCES = """
         FROM articles_search AS s
         LEFT JOIN articles_article AS a ON (s.rowid & 1) = 0 AND a.id = s.rowid / 2
         LEFT JOIN articles_headline AS h ON (s.rowid & 1) = 1 AND h.id = s.rowid / 2
-        {LINKED_ARTICLE}
+    """
+    CONDITIONS = """
         WHERE articles_search MATCH %s
           AND ((a.status = %s AND a.published_at <= %s) OR (h.status = %s AND h.published_at <= %s))
     """
+    MATCHES = SOURCES + CONDITIONS
 
     def _params(self, terms):
         match = " ".join('"{}"'.format(term.replace('"', '""')) for term in terms)
@@ -137,7 +139,7 @@ class SQLiteBackend:
                            snippet(articles_search, 1, %s, %s, '…', 30),
                            (SELECT count(*) {self.MATCHES}),
                            {ITEM_COLUMNS}
-                    {self.MATCHES} ORDER BY rank LIMIT %s OFFSET %s""",
+                    {self.SOURCES} {LINKED_ARTICLE} {self.CONDITIONS} ORDER BY rank LIMIT %s OFFSET %s""",
                 # FTS5 refuses a window function beside bm25(): the count is a subquery.
                 [MARK_START, MARK_END, MARK_START, MARK_END, *params, *params, stop - start, start],
             )
