@@ -13,8 +13,6 @@ from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
 SLUG_MAX_LENGTH = 120
-# Related items are ranked among this many of the newest items sharing a tag.
-RELATED_WINDOW = 200
 
 
 def ascii_slug(text, max_length=SLUG_MAX_LENGTH):
@@ -55,30 +53,6 @@ class PublishableQuerySet(models.QuerySet):
         if user.is_staff and user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
             return self.all()
         return self.published()
-
-    def sharing_tags(self, tags):
-        """Items with any of `tags`, those sharing the most first; `shared_tags` holds the number shared."""
-        return (
-            self.filter(tags__in=tags)
-            .annotate(shared_tags=Count("tags"))
-            .order_by("-shared_tags", "-published_at", "-pk")
-        )
-
-    def related_by_tags(self, tags, window=RELATED_WINDOW):
-        """Items sharing any of `tags`, most shared first, ranked among the `window` newest that share one.
-
-        The window keeps a popular tag from making the query count every item that carries it.
-        """
-        tag_ids = [tag.pk for tag in tags]
-        if not tag_ids:
-            return self.none()
-        through = self.model._meta.get_field("tags").remote_field.through
-        newest = (
-            self.filter(Exists(through.objects.filter(content_object=OuterRef("pk"), tag__in=tag_ids)))
-            .order_by("-published_at", "-pk")
-            .values("pk")[:window]
-        )
-        return self.filter(pk__in=newest).sharing_tags(tag_ids)
 
 
 class SlugNaturalKeyManager(models.Manager):
@@ -245,28 +219,6 @@ class TagRedirect(models.Model):
 class ArticleQuerySet(PublishableQuerySet):
     def for_listing(self):
         return self.prefetch_related("tags")
-
-    def previous_to(self, article):
-        """The article just before `article` in publication order, or None."""
-        return (
-            self.filter(
-                Q(published_at__lt=article.published_at)
-                | Q(published_at=article.published_at, pk__lt=article.pk)
-            )
-            .order_by("-published_at", "-pk")
-            .first()
-        )
-
-    def next_to(self, article):
-        """The article just after `article` in publication order, or None."""
-        return (
-            self.filter(
-                Q(published_at__gt=article.published_at)
-                | Q(published_at=article.published_at, pk__gt=article.pk)
-            )
-            .order_by("published_at", "pk")
-            .first()
-        )
 
 
 class Article(Publishable):

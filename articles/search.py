@@ -21,6 +21,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from .models import Article, Headline, Status
+from .rows import ITEM_COLUMNS, LINKED_ARTICLE, item_loader
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
@@ -48,59 +49,21 @@ class Hit:
     snippet: str  # safe HTML
 
 
-# What a result shows of its item (its link and time, and for a headline its article's), read by
-# the search query itself from `a` (the article), `h` (the headline) and `ha` (the headline's
-# article): loading the items with two more ORM queries cost a quarter of the page at 10,000 articles.
-ARTICLE_FIELDS = ("id", "slug", "title", "status", "published_at")
-HEADLINE_FIELDS = ("id", "slug", "text", "status", "published_at", "url", "article_id")
-ITEM_COLUMNS = ", ".join(
-    [f"a.{name}" for name in ARTICLE_FIELDS]
-    + [f"h.{name}" for name in HEADLINE_FIELDS]
-    + [f"ha.{name}" for name in ARTICLE_FIELDS]
-)
-LINKED_ARTICLE = "LEFT JOIN articles_article AS ha ON ha.id = h.article_id"
-
-
-def loader(model, names):
-    """A function making a `model` instance (its other fields deferred) from the values of the fields
-    `names` in a row of raw SQL, converted as the ORM converts them (SQLite returns times as text)."""
-    fields = [field for field in model._meta.concrete_fields if field.attname in names]  # from_db's order
-    positions = [names.index(field.attname) for field in fields]
-    columns = [field.get_col(model._meta.db_table) for field in fields]
-    converters = [
-        connection.ops.get_db_converters(col) + col.get_db_converters(connection) for col in columns
-    ]
-    attnames = [field.attname for field in fields]
-
-    def load(values):
-        converted = []
-        for position, column, column_converters in zip(positions, columns, converters, strict=True):
-            value = values[position]
-            for convert in column_converters:
-                value = convert(value, column, connection)
-            converted.append(value)
-        return model.from_db(connection.alias, attnames, converted)
-
-    return load
-
-
 def hits_of(rows):
     """The `Hit`s of rows of (kind, rank, title, snippet, total, item columns), kind 0 an article and 1
     a headline, and the total number of matches (None for no rows: a slice past the end)."""
-    load_article, load_headline = loader(Article, ARTICLE_FIELDS), loader(Headline, HEADLINE_FIELDS)
-    article_end = len(ARTICLE_FIELDS)
-    headline_end = article_end + len(HEADLINE_FIELDS)
+    load_item = item_loader()
     hits, total = [], None
     for kind, rank, title, snippet, row_total, columns in rows:
         total = row_total
-        if kind:
-            item = load_headline(columns[article_end:headline_end])
-            if item.article_id is not None:
-                item.article = load_article(columns[headline_end:])
-        else:
-            item = load_article(columns[:article_end])
         hits.append(
-            Hit(kind="headline" if kind else "article", object=item, rank=rank, title=title, snippet=snippet)
+            Hit(
+                kind="headline" if kind else "article",
+                object=load_item(kind, columns),
+                rank=rank,
+                title=title,
+                snippet=snippet,
+            )
         )
     return hits, total
 

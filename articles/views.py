@@ -17,11 +17,11 @@ from . import search as site_search
 from .caching import conditional_page
 from .models import Article, Headline, Tag, TagRedirect
 from .pagination import UncountedPaginator
+from .surroundings import surroundings_of
 
 LATEST_COUNT = 10
 RAIL_LENGTH = 20
 TAG_NAV_LENGTH = 12
-RELATED_COUNT = 5
 PER_PAGE = 20
 
 
@@ -57,8 +57,6 @@ def front_page(request):
 @conditional_page
 def article_detail(request, slug):
     article = get_object_or_404(Article.objects.visible_to(request.user).for_listing(), slug=slug)
-    published = Article.objects.published()
-    tags = article.tags.all()  # prefetched by for_listing(): no query
     return render(
         request,
         "articles/article_detail.html",
@@ -66,12 +64,7 @@ def article_detail(request, slug):
             "article": article,
             "is_preview": not article.is_published,
             "corrections": article.corrections.all(),
-            "related_articles": published.exclude(pk=article.pk).related_by_tags(tags)[:RELATED_COUNT],
-            "related_headlines": (
-                Headline.objects.published().related_by_tags(tags).select_related("article")[:RELATED_COUNT]
-            ),
-            "previous": published.previous_to(article) if article.is_published else None,
-            "next": published.next_to(article) if article.is_published else None,
+            **surroundings_of(article)._asdict(),
         },
     )
 
