@@ -5,12 +5,13 @@ import hashlib
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
+
+from .links import cached_reverse
 
 SLUG_MAX_LENGTH = 120
 
@@ -195,7 +196,7 @@ class Tag(TagBase):
         return slug if i is None else f"{slug}-{i}"
 
     def get_absolute_url(self):
-        return reverse("articles:tag-detail", args=[self.slug])
+        return cached_reverse("articles:tag-detail", self.slug)
 
 
 class TagRedirectManager(models.Manager):
@@ -261,7 +262,7 @@ class Article(Publishable):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("articles:article-detail", args=[self.slug])
+        return cached_reverse("articles:article-detail", self.slug)
 
     def natural_key(self):
         return (self.slug,)
@@ -375,7 +376,7 @@ class Headline(Publishable):
         return self.text
 
     def get_absolute_url(self):
-        return reverse("articles:headline-detail", args=[self.slug])
+        return cached_reverse("articles:headline-detail", self.slug)
 
     def natural_key(self):
         return (self.slug,)

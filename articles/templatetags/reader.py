@@ -1,16 +1,15 @@
 """Template helpers for reader pages: links, canonical and page URLs, times, JSON-LD."""
 
 import json
-from functools import lru_cache
 
 from django import template
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+
+from articles.links import cached_reverse
 
 register = template.Library()
 
@@ -18,19 +17,11 @@ register = template.Library()
 JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
-@lru_cache(maxsize=256)
-def _site_url(name, root_urlconf, urlconf, prefix):
-    return reverse(name, urlconf=urlconf)
-
-
 @register.simple_tag
 def site_url(name):
-    """`{% url name %}` for a route without arguments, reversed once per URLconf and script prefix.
-
-    The header, footer and feed links are the same on every page: reversing them cost a good part of
-    each render.
-    """
-    return _site_url(name, settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
+    """`{% url name %}` for a route without arguments, reversed once per URLconf and script prefix:
+    the header, footer and feed links are the same on every page."""
+    return cached_reverse(name)
 
 
 @register.simple_tag
@@ -70,14 +61,14 @@ def page_url(context, number, param="page"):
 
 
 @register.simple_tag(takes_context=True)
-def article_json_ld(context, article):
+def article_json_ld(context, article, tags):
     """A schema.org NewsArticle as <script type="application/ld+json">, safe whatever the text holds."""
     request = context["request"]
     url = request.build_absolute_uri(article.get_absolute_url())
     publisher = {
         "@type": "Organization",
         "name": context["site_name"],
-        "url": request.build_absolute_uri(reverse("articles:front-page")),
+        "url": request.build_absolute_uri(cached_reverse("articles:front-page")),
     }
     data = {
         "@context": "https://schema.org",
@@ -87,7 +78,7 @@ def article_json_ld(context, article):
         "datePublished": article.published_at,
         "dateModified": article.updated_at,
         "author": {"@type": "Person", "name": article.byline} if article.byline else publisher,
-        "keywords": [tag.name for tag in article.tags.all()],
+        "keywords": [tag.name for tag in tags],
         "publisher": publisher,
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "url": url,
