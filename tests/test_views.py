@@ -13,7 +13,7 @@ from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 from django.utils import timezone
 
 from articles import views
@@ -373,3 +373,20 @@ def test_favicon_ico_leads_to_the_sites_icon(client, db):
     response = client.get("/favicon.ico")
     assert response.status_code == 302
     assert response["Location"].startswith("/static/img/favicon") and response["Location"].endswith(".svg")
+
+
+def test_links_follow_the_script_prefix_the_site_is_served_under(client, make_article):
+    """Reversed URLs are remembered per script prefix: a site under /news/ links within /news/."""
+    article = make_article(tags=["Trade"])
+    path = article.get_absolute_url()
+    plain = client.get(path).content.decode()
+    # As the WSGI handler does for a request under SCRIPT_NAME (the test client does not).
+    set_script_prefix("/news/")
+    try:
+        prefixed = client.get(path, SCRIPT_NAME="/news").content.decode()
+    finally:
+        set_script_prefix("/")
+    assert 'href="/tags/trade/" rel="tag"' in plain
+    assert 'href="/news/tags/trade/" rel="tag"' in prefixed
+    assert '<a class="site-name" href="/news/">' in prefixed
+    assert '<a class="site-name" href="/">' in client.get("/").content.decode()
