@@ -297,13 +297,6 @@ class HeadlineQuerySet(PublishableQuerySet):
         """The headline rail in the editors' order."""
         return self.published().order_by("position", "-published_at", "pk")
 
-    def breaking(self):
-        """Published headlines flagged as breaking whose banner has not expired."""
-        now = timezone.now()
-        return self.published().filter(
-            Q(breaking_until__isnull=True) | Q(breaking_until__gt=now), is_breaking=True
-        )
-
     def for_listing(self):
         return self.select_related("article").prefetch_related("tags")
 

@@ -12,11 +12,10 @@ from .models import Article, Headline
 
 ARTICLE_FIELDS = ("id", "slug", "title", "status", "published_at")
 HEADLINE_FIELDS = ("id", "slug", "text", "status", "published_at", "url", "article_id")
-ITEM_COLUMNS = ", ".join(
-    [f"a.{name}" for name in ARTICLE_FIELDS]
-    + [f"h.{name}" for name in HEADLINE_FIELDS]
-    + [f"ha.{name}" for name in ARTICLE_FIELDS]
+HEADLINE_COLUMNS = ", ".join(
+    [f"h.{name}" for name in HEADLINE_FIELDS] + [f"ha.{name}" for name in ARTICLE_FIELDS]
 )
+ITEM_COLUMNS = ", ".join([f"a.{name}" for name in ARTICLE_FIELDS]) + ", " + HEADLINE_COLUMNS
 LINKED_ARTICLE = "LEFT JOIN articles_article AS ha ON ha.id = h.article_id"
 
 
@@ -43,19 +42,27 @@ def loader(model, names):
     return load
 
 
-def item_loader():
-    """A function making the item of a row's `ITEM_COLUMNS`: the headline, with its article, when
-    `is_headline`, else the article."""
+def headline_loader():
+    """A function making the headline of a row's `HEADLINE_COLUMNS`, with its article if it has one."""
     load_article, load_headline = loader(Article, ARTICLE_FIELDS), loader(Headline, HEADLINE_FIELDS)
-    article_end = len(ARTICLE_FIELDS)
-    headline_end = article_end + len(HEADLINE_FIELDS)
+    headline_end = len(HEADLINE_FIELDS)
 
-    def load(is_headline, columns):
-        if not is_headline:
-            return load_article(columns[:article_end])
-        headline = load_headline(columns[article_end:headline_end])
+    def load(columns):
+        headline = load_headline(columns[:headline_end])
         if headline.article_id is not None:
             headline.article = load_article(columns[headline_end:])
         return headline
+
+    return load
+
+
+def item_loader():
+    """A function making the item of a row's `ITEM_COLUMNS`: the headline, with its article, when
+    `is_headline`, else the article."""
+    load_article, load_headline = loader(Article, ARTICLE_FIELDS), headline_loader()
+    article_end = len(ARTICLE_FIELDS)
+
+    def load(is_headline, columns):
+        return load_headline(columns[article_end:]) if is_headline else load_article(columns[:article_end])
 
     return load

@@ -120,6 +120,19 @@ def test_breaking_banner_shows_the_newest_three_however_many_are_flagged(client,
     assert [f"Alert number {n}" in banner for n in range(5)] == [True, True, True, False, False]
 
 
+def test_breaking_banner_links_to_the_story_once_it_is_published(client, make_article, make_headline):
+    story = make_article(title="The storm story")
+    draft = make_article(title="Still a draft", status=Status.DRAFT)
+    make_headline(text="Storm <b>now</b>", is_breaking=True, article=story)
+    to_draft = make_headline(text="Port closed", is_breaking=True, article=draft)
+    make_headline(text="Not breaking", article=story)
+    make_headline(text="Unpublished alert", is_breaking=True, status=Status.DRAFT)
+    banner = front(client).split('aria-label="Breaking news"')[1].split("</aside>")[0]
+    assert f'<a href="{story.get_absolute_url()}">Storm &lt;b&gt;now&lt;/b&gt;</a>' in banner
+    assert f'<a href="{to_draft.get_absolute_url()}">Port closed</a>' in banner
+    assert "Not breaking" not in banner and "Unpublished alert" not in banner
+
+
 def test_drafts_and_scheduled_items_never_reach_readers(client, make_article, make_headline):
     draft = make_article(title="Secret draft", status=Status.DRAFT, published_at=None, tags=["Trade"])
     scheduled = make_article(
