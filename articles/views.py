@@ -62,8 +62,6 @@ def article_detail(request, slug):
         "articles/article_detail.html",
         {
             "article": article,
-            # Read once for the kicker, the topics and the JSON-LD: a prefetch cost twice the query.
-            "tags": list(article.tags.all()),
             "is_preview": not article.is_published,
             "corrections": article.corrections.all(),
             **surroundings_of(article)._asdict(),

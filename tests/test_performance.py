@@ -13,7 +13,7 @@ from articles.search import BACKENDS
 
 BUDGETS = {
     "front page": (lambda: reverse("articles:front-page"), 6),
-    "article": (lambda: Article.objects.published().first().get_absolute_url(), 6),
+    "article": (lambda: Article.objects.published().first().get_absolute_url(), 5),
     "headline": (lambda: Headline.objects.published().first().get_absolute_url(), 4),
     "headlines": (lambda: reverse("articles:headline-list"), 4),
     "tag index": (lambda: reverse("articles:tag-list"), 4),
