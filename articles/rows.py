@@ -1,9 +1,9 @@
 """Articles and headlines built from the rows of hand-written SQL, as the ORM would build them.
 
-Search and an article's surroundings read what a reader page shows of each item (its link and time,
-and for a headline its article's) in the same query that finds the items, from `a` (an article), `h`
-(a headline) and `ha` (the headline's article): loading them with more ORM queries cost a quarter of
-the search page at 10,000 articles.
+Search, an article's surroundings and the breaking banner read what a reader page shows of each item
+(its link and time, and for a headline its article's) in the same query that finds the items, from `a`
+(an article), `h` (a headline) and `ha` (the headline's article): loading them with more ORM queries
+cost a quarter of the search page at 10,000 articles.
 """
 
 from django.db import connection

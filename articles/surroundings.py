@@ -1,8 +1,8 @@
 """What an article page shows around the story: its tags, related articles and headlines, previous and next.
 
 All come from one SQL statement. Built with the ORM they were five queries whose building and
-compiling cost more than half of the page's CPU time (5 of 9 ms at seed size, measured with
-`bench/load.py`), while the database spent well under a millisecond running them.
+compiling cost more than half of the page's CPU time (about 5 of 9 ms in-process at seed size), while
+SQLite spent well under a millisecond running them. See bench/RESULTS.md for what it costs PostgreSQL.
 """
 
 from typing import NamedTuple
