@@ -8,6 +8,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from articles.context_processors import breaking_headlines
 from articles.models import Article, Headline, Status, Tag, TaggedArticle, TaggedHeadline
 from articles.search import BACKENDS
 
@@ -117,3 +118,23 @@ def test_a_write_costs_the_same_however_many_headlines_there_are(site):
     finally:
         connection.connection.set_progress_handler(None, 100)
     assert steps < 20, f"about {steps * 100} instructions for one tagging"
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="counts SQLite's virtual machine steps")
+def test_the_breaking_banner_costs_the_same_however_many_headlines_there_are(site):
+    """Every page shows the banner: its query must read the small partial index of flagged headlines,
+    not every published headline (SQLite matches that index only to `WHERE is_breaking` as written)."""
+    steps = 0
+
+    def count():
+        nonlocal steps
+        steps += 1  # per 100 instructions
+
+    connection.ensure_connection()
+    connection.connection.set_progress_handler(count, 100)
+    try:
+        banner = breaking_headlines()
+    finally:
+        connection.connection.set_progress_handler(None, 100)
+    assert len(banner) == 1
+    assert steps < 20, f"about {steps * 100} instructions for the banner"
